@@ -1,0 +1,37 @@
+// DOC: MISC_CHECK rules that need no process: how an exit status maps to a verdict and a weight
+// (keepalived check_misc.c misc_check_child_thread), and how the operator's command string becomes
+// an argv without a shell when it does not need one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libhealth/core/types.hpp"
+
+namespace health {
+
+/// How the child ended, as waitpid() told it, plus whether we killed it for misc_timeout.
+struct ChildExit {
+  std::optional<int> exit_code;  // WEXITSTATUS when it exited
+  std::optional<int> signal;     // WTERMSIG when a signal ended it
+  bool timed_out = false;        // we sent SIGKILL because misc_timeout passed
+};
+
+/// exit 0 → up; exit 1 → down; exit 2..255 → up with weight code − 2 under misc_dynamic, down
+/// without it; a signal or a timeout → down.
+[[nodiscard]] ProbeResult evaluate_misc_exit(const ChildExit& exit, bool dynamic, Duration timeout);
+
+/// How to run a command string.
+struct CommandLine {
+  std::vector<std::string> argv;  // empty when the string is empty
+  bool uses_shell = false;        // argv is {"/bin/sh", "-c", string}
+};
+
+/// Splits on blanks with '…' and "…" quoting (no escapes inside). Anything a shell would
+/// interpret — $ ` \ | & ; < > ( ) * ? [ ] { } ~ # = at a word start, newlines — means the string
+/// needs the shell, and then it is passed whole to /bin/sh -c, as keepalived would run it.
+[[nodiscard]] CommandLine split_command(std::string_view command);
+
+}  // namespace health

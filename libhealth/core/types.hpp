@@ -1,0 +1,45 @@
+// DOC: Vocabulary shared by every part of libhealth: time as data, a check's health, and what one
+// probe run reports.
+//
+// The core never reads a clock: callers pass `now` in, as libvrrp's Router does, so the tracking
+// rules are tested with plain TimePoint values. Durations are microseconds end to end, the
+// resolution of keepalived's <TIMER> and of conf::Duration.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace health {
+
+using Clock = std::chrono::steady_clock;  // the type only; health_core never calls now()
+using TimePoint = Clock::time_point;
+using Duration = std::chrono::microseconds;
+
+enum class Health : std::uint8_t { down, up };
+
+[[nodiscard]] constexpr std::string_view to_string(Health h) noexcept { return h == Health::up ? "up" : "down"; }
+
+/// What one run of a probe found. `reason` is written for an operator's log ("connection refused",
+/// "HTTP status 500 not in 200-299"), on success too ("connected in 0.4 ms").
+struct ProbeResult {
+  bool ok = false;
+  std::string reason;
+  std::optional<std::uint32_t> dynamic_weight;  // MISC_CHECK with misc_dynamic: exit code − 2
+  Duration latency{0};
+
+  [[nodiscard]] static ProbeResult success(std::string why, Duration took = Duration{0}) {
+    return ProbeResult{true, std::move(why), std::nullopt, took};
+  }
+  [[nodiscard]] static ProbeResult failure(std::string why, Duration took = Duration{0}) {
+    return ProbeResult{false, std::move(why), std::nullopt, took};
+  }
+};
+
+/// "3 s", "250 ms", "1.5 s", "800 µs": how durations appear in reasons and log lines.
+[[nodiscard]] std::string format_duration(Duration d);
+
+}  // namespace health
