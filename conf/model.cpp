@@ -5,7 +5,9 @@
 namespace conf {
 
 std::string SourceLoc::to_string() const {
-  return (file ? *file : std::string("<input>")) + ":" + std::to_string(line) + ":" + std::to_string(column);
+  std::string out = file ? *file : std::string("<input>");
+  if (line == 0) return out;  // the file as a whole (unreadable, empty)
+  return out + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 std::string VirtualServer::key() const {

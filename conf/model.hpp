@@ -223,6 +223,7 @@ struct VrrpInstance {
   NotifyScripts notify;
   bool notify_priority_changes = false;
   std::optional<std::string> sync_group;   // filled from vrrp_sync_group membership
+  bool no_virtual_ipaddress = false;        // an instance without VIPs is intended
   SourceLoc loc;
   SourceLoc vrid_loc;
 };

@@ -1,0 +1,49 @@
+#include "conf/parser.hpp"
+
+#include <unistd.h>
+
+#include "conf/builders.hpp"
+#include "conf/source_reader.hpp"
+#include "conf/tree.hpp"
+
+namespace conf {
+
+std::string default_config_id() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+  std::string name(buf);
+  return name.substr(0, name.find('.'));  // keepalived matches @ID against the short name
+}
+
+ParseResult parse_file(const std::string& path, SourceProvider& provider, const ParseOptions& options) {
+  ParseResult result;
+  FileTable files;
+  ReaderOptions reader_options;
+  reader_options.config_id = options.config_id.empty() ? default_config_id() : options.config_id;
+  SourceReader reader(provider, reader_options, result.diagnostics, files);
+  TreeBuilder tree(result.diagnostics, files);
+  const bool read = reader.read(path, [&](LexedLine&& line) { tree.add_line(std::move(line)); });
+  auto statements = tree.finish();
+  result.files = files.paths();
+  if (!read) return result;
+  BuildContext ctx(result.diagnostics, files);
+  result.config = build_config(ctx, statements);
+  result.config.files = result.files;
+  validate(result.config, result.diagnostics);
+  return result;
+}
+
+ParseResult parse_file(const std::string& path, const ParseOptions& options) {
+  RealFileSystem fs;
+  return parse_file(path, fs, options);
+}
+
+ParseResult parse_text(std::string_view text, const std::string& name, const ParseOptions& options) {
+  MemoryFileSystem fs;
+  fs.add(name, std::string(text));
+  ParseOptions o = options;
+  if (o.config_id.empty()) o.config_id = "test-host";
+  return parse_file(name, fs, o);
+}
+
+}  // namespace conf

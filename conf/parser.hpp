@@ -1,0 +1,38 @@
+// DOC: The public entry point of conf/: a keepalived.conf file in, a validated conf::Config and
+// every diagnostic out. Nothing here throws on bad input; callers refuse to start or reload
+// when `diagnostics.has_errors()`.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "conf/diagnostics.hpp"
+#include "conf/model.hpp"
+#include "conf/source_provider.hpp"
+
+namespace conf {
+
+struct ParseOptions {
+  std::string config_id;  // keepalived -i; default: the short host name
+};
+
+struct ParseResult {
+  Config config;
+  Diagnostics diagnostics;
+  std::vector<std::string> files;  // every file read, main first
+
+  /// Diagnostics ordered by position, notes after the diagnostic they belong to.
+  [[nodiscard]] std::vector<Diagnostic> sorted_diagnostics() const { return diagnostics.sorted(files); }
+};
+
+ParseResult parse_file(const std::string& path, SourceProvider& provider, const ParseOptions& options = {});
+ParseResult parse_file(const std::string& path, const ParseOptions& options = {});  // real file system
+/// For tests: parse text as if it were the file `name`.
+ParseResult parse_text(std::string_view text, const std::string& name = "test.conf", const ParseOptions& options = {});
+
+/// Semantic checks across blocks (duplicate VRIDs, families, references). Run by parse_file.
+void validate(Config& config, Diagnostics& diag);
+
+[[nodiscard]] std::string default_config_id();
+
+}  // namespace conf

@@ -1,0 +1,132 @@
+// DOC: Semantic validation — checks that need more than one block. Each finding points at the
+// node that is wrong, with a note at the one it conflicts with ("first defined here").
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "conf/parser.hpp"
+
+namespace conf {
+
+namespace {
+
+std::string family_name(Family f) { return f == Family::v4 ? "IPv4" : "IPv6"; }
+
+void validate_instances(Config& config, Diagnostics& diag) {
+  std::map<std::string, const VrrpInstance*> by_name;
+  std::map<std::tuple<std::string, Family, std::uint8_t>, const VrrpInstance*> by_vrid;
+  for (auto& inst : config.vrrp_instances) {
+    const std::string where = "vrrp_instance '" + inst.name + "'";
+    if (const auto [it, fresh] = by_name.emplace(inst.name, &inst); !fresh) {
+      diag.error(inst.loc, "duplicate " + where);
+      diag.note(it->second->loc, "instance '" + inst.name + "' first defined here");
+    }
+    if (inst.interface.empty()) diag.error(inst.loc, where + " needs 'interface'");
+    if (inst.vrid == 0) diag.error(inst.loc, where + " needs 'virtual_router_id'");
+
+    for (const auto& vip : inst.vips)
+      if (vip.prefix.address.family() != inst.family)
+        diag.error(vip.loc, "virtual address " + vip.prefix.address.to_string() + " is " +
+                                family_name(vip.prefix.address.family()) + " but " + where + " is " +
+                                family_name(inst.family) + ": all addresses of an instance must be one family");
+    if (inst.vips.empty() && !inst.no_virtual_ipaddress)
+      diag.warning(inst.loc, where + " has no virtual_ipaddress");
+    if (inst.family == Family::v6 && inst.version == 2) {
+      diag.warning(inst.loc, where + ": VRRPv2 carries IPv4 only (RFC 3768); using version 3 for IPv6");
+      inst.version = 3;
+      if (inst.advert_int.count() % 10'000 != 0) inst.advert_int -= Duration{inst.advert_int.count() % 10'000};
+    }
+    if (!inst.preempt && inst.initial_state == InitialState::master && inst.state_given)
+      diag.warning(inst.loc, where + ": 'nopreempt' only works with 'state BACKUP' (keepalived ignores it with state MASTER)");
+    for (const auto& peer : inst.unicast_peers)
+      if (peer.address.family() != inst.family)
+        diag.error(peer.loc, "unicast peer " + peer.address.to_string() + " is " + family_name(peer.address.family()) +
+                                 " but " + where + " is " + family_name(inst.family));
+    if (inst.unicast_src_ip && inst.unicast_src_ip->family() != inst.family)
+      diag.error(inst.loc, where + ": unicast_src_ip " + inst.unicast_src_ip->to_string() + " is " +
+                               family_name(inst.unicast_src_ip->family()) + " but the instance is " + family_name(inst.family));
+    if (inst.strict && !inst.unicast_peers.empty())
+      diag.error(inst.loc, where + ": strict mode (vrrp_strict) does not allow unicast peers");
+    for (const auto& ts : inst.track_scripts)
+      if (!config.find_script(ts.name)) diag.error(ts.loc, "track_script '" + ts.name + "' names no vrrp_script");
+
+    if (inst.vrid != 0 && !inst.interface.empty()) {
+      const auto key = std::make_tuple(inst.interface, inst.family, inst.vrid);
+      const auto [it, fresh] = by_vrid.emplace(key, &inst);
+      // Unicast instances with different peers may reuse a VRID; multicast ones never can.
+      if (!fresh && (inst.unicast_peers.empty() || it->second->unicast_peers.empty())) {
+        diag.error(inst.vrid_loc, "virtual_router_id " + std::to_string(inst.vrid) + " is already used by vrrp_instance '" +
+                                      it->second->name + "' on " + inst.interface + " (" + family_name(inst.family) + ")");
+        diag.note(it->second->vrid_loc, "vrrp_instance '" + it->second->name + "' uses it here");
+      }
+    }
+  }
+}
+
+void validate_sync_groups(Config& config, Diagnostics& diag) {
+  std::map<std::string, const SyncGroup*> owner;
+  for (const auto& g : config.sync_groups) {
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      const auto& name = g.members[i];
+      auto* inst = const_cast<VrrpInstance*>(config.find_instance(name));
+      if (!inst) {
+        diag.error(g.member_locs[i], "vrrp_sync_group '" + g.name + "' names unknown vrrp_instance '" + name + "'");
+        continue;
+      }
+      if (const auto [it, fresh] = owner.emplace(name, &g); !fresh) {
+        diag.error(g.member_locs[i], "vrrp_instance '" + name + "' is already in vrrp_sync_group '" + it->second->name + "'");
+        continue;
+      }
+      inst->sync_group = g.name;
+    }
+    for (const auto& ts : g.track_scripts)
+      if (!config.find_script(ts.name)) diag.error(ts.loc, "track_script '" + ts.name + "' names no vrrp_script");
+    if (g.members.size() == 1)
+      diag.warning(g.loc, "vrrp_sync_group '" + g.name + "' has a single member; it behaves like the instance alone");
+  }
+}
+
+void validate_virtual_servers(Config& config, Diagnostics& diag) {
+  std::map<std::string, const VirtualServer*> by_key;
+  for (const auto& vs : config.virtual_servers) {
+    const std::string where = "virtual_server " + vs.key();
+    if (vs.group && !config.find_group(*vs.group))
+      diag.error(vs.loc, "virtual_server group '" + *vs.group + "' names no virtual_server_group");
+    if (const auto [it, fresh] = by_key.emplace(vs.key(), &vs); !fresh) {
+      diag.error(vs.loc, "duplicate " + where);
+      diag.note(it->second->loc, where + " first defined here");
+    }
+    std::set<std::pair<IpAddress, std::uint16_t>> seen;
+    std::uint64_t total_weight = 0;
+    for (const auto& rs : vs.real_servers) {
+      if (rs.address.family() != vs.family && rs.method.method != ForwardMethod::tun)
+        diag.error(rs.loc, "real_server " + rs.address.to_string() + " is " + family_name(rs.address.family()) + " but " +
+                               where + " is " + family_name(vs.family) + " (only TUN can mix families)");
+      if (!seen.emplace(rs.address, rs.port).second)
+        diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where);
+      total_weight += rs.weight;
+      if (vs.fwmark == std::nullopt && !vs.group && rs.port == 0 && vs.port != 0 && rs.method.method == ForwardMethod::nat)
+        diag.warning(rs.loc, "real_server " + rs.address.to_string() + " has no port; it gets the virtual server's port");
+    }
+    if (vs.sorry_server && vs.sorry_server->address.family() != vs.family &&
+        (!vs.sorry_server->method || vs.sorry_server->method->method != ForwardMethod::tun))
+      diag.error(vs.sorry_server->loc, "sorry_server " + vs.sorry_server->address.to_string() + " is " +
+                                           family_name(vs.sorry_server->address.family()) + " but " + where + " is " +
+                                           family_name(vs.family));
+    if (!vs.real_servers.empty() && vs.quorum > total_weight)
+      diag.warning(vs.loc, where + ": quorum " + std::to_string(vs.quorum) + " is more than the total weight " +
+                               std::to_string(total_weight) + " of its real servers; it can never be reached");
+  }
+}
+
+}  // namespace
+
+void validate(Config& config, Diagnostics& diag) {
+  validate_instances(config, diag);
+  validate_sync_groups(config, diag);
+  validate_virtual_servers(config, diag);
+  if (const auto& sd = config.global.lvs_sync_daemon; sd && sd->vrrp_instance && !config.find_instance(*sd->vrrp_instance))
+    diag.error(sd->loc, "lvs_sync_daemon names unknown vrrp_instance '" + *sd->vrrp_instance + "'");
+}
+
+}  // namespace conf
