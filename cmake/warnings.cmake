@@ -2,7 +2,7 @@
 add_library(vigil_warnings INTERFACE)
 target_compile_options(vigil_warnings INTERFACE
   -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough)
 if(VIGIL_WERROR)
   target_compile_options(vigil_warnings INTERFACE -Werror)
 endif()
