@@ -1,0 +1,34 @@
+// DOC: One change to the IPVS table — the unit a Plan is made of, a Request is built from, and a
+// failure is reported against.
+//
+// Set operations carry the state they replace (`before`) so that a dry run can print
+// "~ dest 10.0.0.2:80 in TCP 10.0.0.10:80 weight 1 -> 0" without a second look at the tables.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "libipvs/model.hpp"
+
+namespace ipvs {
+
+struct AddService { Service service; };
+struct SetService { Service service; Service before; };
+struct DelService { ServiceKey key; };
+struct AddDest { ServiceKey service; Dest dest; };
+struct SetDest { ServiceKey service; Dest dest; Dest before; };
+struct DelDest { ServiceKey service; DestKey dest; };
+
+using Operation = std::variant<AddService, SetService, DelService, AddDest, SetDest, DelDest>;
+
+/// The service an operation is about.
+[[nodiscard]] const ServiceKey& service_of(const Operation& op) noexcept;
+
+/// Names the operation in error reports: "add dest 10.0.0.2:80 to TCP 10.0.0.10:80".
+[[nodiscard]] std::string describe(const Operation& op);
+
+/// One dry-run line: "+ service TCP 10.0.0.10:80 rr", "~ dest 10.0.0.2:80 in TCP 10.0.0.10:80
+/// weight 1 -> 0", "- dest 10.0.0.2:80 from TCP 10.0.0.10:80".
+[[nodiscard]] std::string plan_line(const Operation& op);
+
+}  // namespace ipvs

@@ -1,0 +1,340 @@
+// DOC: Generic-netlink I/O for IPVS: open + family lookup, batched apply, sequential dumps
+// (design notes in socket.hpp).
+#include "libipvs/socket.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/ip_vs.h>
+#include <linux/netlink.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;  // NOLINT: posix_spawnp needs the environment
+
+namespace ipvs {
+
+namespace {
+
+using vigil::make_error;
+using vigil::Result;
+
+// netlink_dump caps its skbs at SKB_WITH_OVERHEAD(32768) for a reader with a large buffer, so a
+// 32 KiB slot holds any datagram the kernel sends us.
+constexpr std::size_t k_slot_bytes = 32768;
+constexpr std::size_t k_slots = 64;
+// sendmsg refuses a message larger than the socket's send buffer; stay far below it.
+constexpr std::size_t k_max_send = 64 * 1024;
+
+vigil::Error errno_error(const std::string& what, int err) { return vigil::Error{what + ": " + errno_text(err), err}; }
+
+void set_buffer(int fd, int force_opt, int opt, int bytes) {
+  // FORCE ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN, which IPVS needs anyway.
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof bytes) != 0)
+    (void)setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
+}
+
+// `modprobe ip_vs`: the genl lookup does not autoload ip_vs (it declares no genl family alias),
+// so this does what moby does. Returns a short note for the error message.
+std::string run_modprobe() {
+  pid_t pid = 0;
+  char arg0[] = "modprobe";
+  char arg1[] = "ip_vs";
+  char* argv[] = {arg0, arg1, nullptr};
+  const int err = posix_spawnp(&pid, "modprobe", nullptr, nullptr, argv, environ);
+  if (err != 0) return "modprobe ip_vs could not run: " + errno_text(err);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return "modprobe ip_vs: waitpid: " + errno_text(errno);
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "modprobe ip_vs succeeded";
+  return "modprobe ip_vs failed (status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+}
+
+}  // namespace
+
+struct Socket::Buffers {
+  std::vector<std::uint8_t> data = std::vector<std::uint8_t>(k_slot_bytes * k_slots);
+  std::vector<iovec> iov = std::vector<iovec>(k_slots);
+  std::vector<mmsghdr> headers = std::vector<mmsghdr>(k_slots);
+};
+
+void Socket::Closer::operator()(mnl_socket* nl) const noexcept {
+  if (nl != nullptr) mnl_socket_close(nl);
+}
+
+Socket::Socket(mnl_socket* nl, const SocketOptions& options)
+    : nl_(nl), buffers_(std::make_unique<Buffers>()), options_(options) {}
+Socket::Socket(Socket&&) noexcept = default;
+Socket& Socket::operator=(Socket&&) noexcept = default;
+Socket::~Socket() = default;
+
+int Socket::fd() const noexcept { return nl_ ? mnl_socket_get_fd(nl_.get()) : -1; }
+
+Result<Socket> Socket::open(const SocketOptions& options) {
+  mnl_socket* nl = mnl_socket_open(NETLINK_GENERIC);
+  if (nl == nullptr) return errno_error("IPVS: cannot open a generic netlink socket", errno);
+  Socket socket(nl, options);
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return errno_error("IPVS: cannot bind the netlink socket", errno);
+  const int fd = socket.fd();
+  set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.buffer_bytes);
+  set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.buffer_bytes);
+  const int on = 1;
+  // Small ACKs (the request header only, not the whole request) and the kernel's error texts.
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
+  const auto ms = options.receive_timeout.count();
+  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+    return errno_error("IPVS: cannot set the receive timeout", errno);
+  if (auto resolved = socket.resolve_family(); !resolved) return resolved.error();
+  return socket;
+}
+
+Result<void> Socket::resolve_family() {
+  auto lookup = [this]() -> Result<std::uint16_t> {
+    auto replies = transact(Request::get_family(IPVS_GENL_NAME));
+    if (!replies) return replies.error();
+    for (const auto& m : *replies) {
+      if (const auto* f = std::get_if<FamilyMsg>(&m)) return f->id;
+    }
+    return make_error("nlctrl answered without a family id", EPROTO);
+  };
+  auto id = lookup();
+  std::string note;
+  if (!id && id.error().code == ENOENT && options_.load_module) {
+    note = run_modprobe();
+    id = lookup();
+  }
+  if (!id) {
+    if (id.error().code == ENOENT)
+      return make_error("IPVS not available in this kernel: generic netlink family \"IPVS\" not found" +
+                            (note.empty() ? std::string() : " (" + note + ")"),
+                        ENOENT);
+    return make_error("IPVS: family lookup failed: " + id.error().message, id.error().code);
+  }
+  family_id_ = *id;
+  return {};
+}
+
+Result<void> Socket::send_bytes(std::span<const std::uint8_t> bytes) {
+  for (;;) {
+    const ssize_t n = mnl_socket_sendto(nl_.get(), bytes.data(), bytes.size());
+    if (n == static_cast<ssize_t>(bytes.size())) return {};
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("netlink send", errno);
+    return make_error("netlink send: short write", EIO);
+  }
+}
+
+Result<std::vector<Message>> Socket::receive(Family dest_family) {
+  auto& b = *buffers_;
+  for (std::size_t i = 0; i < k_slots; ++i) {
+    b.iov[i] = iovec{b.data.data() + i * k_slot_bytes, k_slot_bytes};
+    b.headers[i] = mmsghdr{};
+    b.headers[i].msg_hdr.msg_iov = &b.iov[i];
+    b.headers[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n = -1;
+  do {
+    // MSG_WAITFORONE: block (up to SO_RCVTIMEO) for the first datagram, then take what is queued.
+    n = recvmmsg(fd(), b.headers.data(), static_cast<unsigned>(k_slots), MSG_WAITFORONE, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return make_error("no netlink reply within " + std::to_string(options_.receive_timeout.count()) + " ms",
+                        ETIMEDOUT);
+    return errno_error("netlink receive", errno);
+  }
+  std::vector<Message> out;
+  for (int i = 0; i < n; ++i) {
+    const auto& h = b.headers[static_cast<std::size_t>(i)];
+    if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) return make_error("netlink reply truncated", EMSGSIZE);
+    const std::span<const std::uint8_t> datagram(b.data.data() + static_cast<std::size_t>(i) * k_slot_bytes, h.msg_len);
+    auto parsed = parse_messages(datagram, family_id_, dest_family);
+    if (!parsed) return vigil::Error{"IPVS reply: " + parsed.error().message, EPROTO};
+    for (auto& m : *parsed) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<Message>> Socket::transact(const Request& request, Family dest_family) {
+  const std::uint32_t seq = next_seq_++;
+  tx_.clear();
+  request.encode_into(tx_, family_id_, seq);
+  if (auto sent = send_bytes(tx_); !sent) return sent.error();
+  std::vector<Message> replies;
+  for (;;) {
+    auto batch = receive(dest_family);
+    if (!batch) return batch.error();
+    for (auto& m : *batch) {
+      if (seq_of(m) != seq) continue;  // a late reply to an earlier, abandoned request
+      if (const auto* ack = std::get_if<AckMsg>(&m)) {
+        if (ack->error != 0)
+          return vigil::Error{errno_text(ack->error) + (ack->message.empty() ? "" : " (" + ack->message + ")"),
+                              ack->error};
+        if (!request.is_dump()) return replies;
+        continue;
+      }
+      if (const auto* done = std::get_if<DoneMsg>(&m)) {
+        if (done->error != 0) return vigil::Error{errno_text(done->error), done->error};
+        return replies;
+      }
+      replies.push_back(std::move(m));
+    }
+  }
+}
+
+Result<void> Socket::execute(const Request& request) {
+  auto replies = transact(request);
+  if (!replies) return replies.error();
+  return {};
+}
+
+Result<Info> Socket::info() {
+  auto replies = transact(Request::get_info());
+  if (!replies) return vigil::Error{"IPVS get info: " + replies.error().message, replies.error().code};
+  for (const auto& m : *replies) {
+    if (const auto* i = std::get_if<InfoMsg>(&m)) return Info{i->version, i->conn_table_size};
+  }
+  return make_error("IPVS get info: no reply", EPROTO);
+}
+
+Result<Timeouts> Socket::timeouts() {
+  auto replies = transact(Request::get_timeouts());
+  if (!replies) return vigil::Error{"IPVS get timeouts: " + replies.error().message, replies.error().code};
+  for (const auto& m : *replies) {
+    if (const auto* t = std::get_if<TimeoutsMsg>(&m)) return t->timeouts;
+  }
+  return make_error("IPVS get timeouts: no reply", EPROTO);
+}
+
+Result<std::vector<SyncDaemon>> Socket::daemons() {
+  auto replies = transact(Request::dump_daemons());
+  if (!replies) return vigil::Error{"IPVS dump sync daemons: " + replies.error().message, replies.error().code};
+  std::vector<SyncDaemon> out;
+  for (const auto& m : *replies) {
+    if (const auto* d = std::get_if<DaemonMsg>(&m)) out.push_back(d->daemon);
+  }
+  return out;
+}
+
+Result<std::vector<Dest>> Socket::dests(const ServiceKey& service) {
+  auto replies = transact(Request::dump_dests(service), service.family());
+  if (!replies)
+    return vigil::Error{"IPVS dump dests of " + service.to_string() + ": " + replies.error().message,
+                        replies.error().code};
+  std::vector<Dest> out;
+  for (auto& m : *replies) {
+    if (auto* d = std::get_if<DestMsg>(&m)) out.push_back(std::move(d->dest));
+  }
+  return out;
+}
+
+Result<Table> Socket::dump() {
+  auto replies = transact(Request::dump_services());
+  if (!replies) return vigil::Error{"IPVS dump services: " + replies.error().message, replies.error().code};
+  Table table;
+  for (auto& m : *replies) {
+    if (auto* s = std::get_if<ServiceMsg>(&m)) table.put(s->service);
+  }
+  for (auto& [key, entry] : table.services) {
+    auto dests = this->dests(key);
+    if (!dests) return dests.error();
+    for (auto& d : *dests) entry.dests.insert_or_assign(d.key, std::move(d));
+  }
+  return table;
+}
+
+ApplyReport Socket::apply(const Plan& plan) {
+  ApplyReport report;
+  const std::size_t window = std::max<std::size_t>(options_.window, 1);
+  for (std::size_t begin = 0; begin < plan.operations.size(); begin += window)
+    apply_window(plan, begin, std::min(begin + window, plan.operations.size()), report);
+  return report;
+}
+
+void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, ApplyReport& report) {
+  const std::size_t count = end - begin;
+  const std::uint32_t seq_base = next_seq_;
+  next_seq_ += static_cast<std::uint32_t>(count);
+  report.attempted += count;
+  std::vector<bool> answered(count, false);
+  std::size_t pending = count;
+
+  auto fail = [&](std::size_t i, vigil::Error error) {
+    if (answered[i]) return;
+    answered[i] = true;
+    --pending;
+    report.failures.push_back(OpFailure{begin + i, std::move(error)});
+  };
+  auto fail_rest = [&](int err, std::string_view why) {
+    for (std::size_t i = 0; i < count; ++i) fail(i, operation_error(plan.operations[begin + i], err, why));
+  };
+
+  // Encode the window; send whenever the buffer would exceed k_max_send (message boundaries).
+  std::size_t sent_upto = 0;  // operations [0, sent_upto) of this window are on their way
+  tx_.clear();
+  std::size_t in_buffer_from = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Request request = Request::from(plan.operations[begin + i]);
+    if (!tx_.empty() && tx_.size() + request.encoded_size() > k_max_send) {
+      if (auto sent = send_bytes(tx_); !sent) {
+        for (std::size_t j = in_buffer_from; j < i; ++j)
+          fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
+      }
+      tx_.clear();
+      in_buffer_from = i;
+    }
+    request.encode_into(tx_, family_id_, seq_base + static_cast<std::uint32_t>(i));
+    sent_upto = i + 1;
+  }
+  if (!tx_.empty()) {
+    if (auto sent = send_bytes(tx_); !sent) {
+      for (std::size_t j = in_buffer_from; j < sent_upto; ++j)
+        fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
+    }
+  }
+
+  std::optional<std::uint32_t> barrier_seq;
+  while (pending > 0) {
+    auto batch = receive(Family::v4);
+    if (!batch) {
+      const int err = batch.error().code;
+      if (err == ENOBUFS && !barrier_seq) {
+        // ACKs were dropped. Everything queued before the barrier's ACK is all we will get.
+        barrier_seq = next_seq_++;
+        tx_.clear();
+        Request::barrier().encode_into(tx_, family_id_, *barrier_seq);
+        if (send_bytes(tx_)) continue;
+      }
+      fail_rest(err, err == ENOBUFS ? "ACK lost; state unknown until the next dump" : batch.error().message);
+      return;
+    }
+    for (const auto& m : *batch) {
+      const auto* ack = std::get_if<AckMsg>(&m);
+      if (ack == nullptr) continue;
+      if (barrier_seq && ack->seq == *barrier_seq) {
+        fail_rest(ENOBUFS, "ACK lost; state unknown until the next dump");
+        break;
+      }
+      const std::size_t i = ack->seq - seq_base;  // unsigned: also right across a wrap
+      if (i >= count) continue;
+      if (answered[i]) continue;
+      if (ack->error == 0) {
+        answered[i] = true;
+        --pending;
+      } else {
+        fail(i, operation_error(plan.operations[begin + i], ack->error, ack->message));
+      }
+    }
+  }
+  std::sort(report.failures.begin(), report.failures.end(),
+            [](const OpFailure& a, const OpFailure& b) { return a.index < b.index; });
+}
+
+}  // namespace ipvs
