@@ -1,0 +1,247 @@
+#include "daemon/runtime/daemon.hpp"
+
+#include <csignal>
+#include <fstream>
+
+#include "conf/parser.hpp"
+#include "daemon/runtime/state_dump.hpp"
+
+namespace vigild {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// How long a planned stop may take before vigild exits anyway (handover + IPVS teardown).
+constexpr auto k_stop_deadline = 60s;
+
+void log_diagnostics(vigil::log::Logger& log, const conf::ParseResult& result) {
+  for (const auto& d : result.sorted_diagnostics()) {
+    const auto level = d.severity == conf::Severity::error     ? vigil::log::Level::error
+                       : d.severity == conf::Severity::warning ? vigil::log::Level::warning
+                                                               : vigil::log::Level::info;
+    log.log(level, d.to_string(), {{"CONFIG_FILE", d.loc.file ? *d.loc.file : std::string()},
+                                   {"CONFIG_LINE", std::to_string(d.loc.line)}});
+  }
+}
+
+nlohmann::json error_reply(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+}  // namespace
+
+Daemon::Daemon(Options options, vigil::log::Logger& log)
+    : options_(std::move(options)), log_(log), signals_(io_), watchdog_timer_(io_), stop_deadline_(io_) {}
+
+Daemon::~Daemon() = default;
+
+bool Daemon::load_initial_config() {
+  const auto result = conf::parse_file(options_.config_file, conf::ParseOptions{options_.config_id});
+  log_diagnostics(log_, result);
+  if (result.diagnostics.has_errors()) {
+    log_.error("configuration has " + std::to_string(result.diagnostics.error_count()) +
+               " error(s); not starting (check it with: vigild -t -f " + options_.config_file + ")");
+    return false;
+  }
+  config_ = result.config;
+  return true;
+}
+
+int Daemon::run() {
+  if (!load_initial_config()) return 2;
+  if (config_.global.log_level && !options_.log_level && !options_.log_detail) {
+    vigil::log::Level level{};
+    if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
+  }
+  subsystems_ = make_subsystems(io_, log_, options_);
+  for (auto& s : subsystems_) {
+    if (auto r = s->start(config_); !r) {
+      log_.error(std::string(s->name()) + ": cannot start: " + r.error().message);
+      return 1;
+    }
+  }
+  const std::string socket_path =
+      options_.control_socket.value_or(config_.global.control_socket.value_or(k_default_control_socket));
+  control_ = std::make_unique<ControlServer>(io_, log_, [this](const nlohmann::json& r) { return handle_request(r); });
+  if (auto r = control_->listen(socket_path); !r)
+    log_.warning("control socket disabled: " + r.error().message);
+
+  wait_for_signals();
+  arm_watchdog();
+  systemd_.ready();
+  update_status_line();
+  log_.info("vigild started", {{"CONFIG_FILE", options_.config_file}});
+  io_.run();
+  log_.info("vigild stopped");
+  return exit_code_;
+}
+
+void Daemon::wait_for_signals() {
+  signals_.add(SIGHUP);
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGUSR1);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    on_signal(signal);
+    wait_for_signals();
+  });
+}
+
+void Daemon::on_signal(int signal) {
+  switch (signal) {
+    case SIGHUP: {
+      const auto reply = reload(false, options_.config_file);
+      if (!reply.value("ok", false)) log_.error("reload refused: " + reply.value("error", std::string("?")));
+      break;
+    }
+    case SIGTERM:
+    case SIGINT:
+      // A second stop signal while handing over: stop now, keepalived's way.
+      begin_stop(stopping_ ? StopMode::immediate : default_stop_mode());
+      break;
+    case SIGUSR1:
+      write_state_dump();
+      break;
+    default:
+      break;
+  }
+}
+
+StopMode Daemon::default_stop_mode() const {
+  return config_.global.handover == conf::HandoverMode::lossless ? StopMode::lossless : StopMode::immediate;
+}
+
+nlohmann::json Daemon::reload(bool dry_run, const std::string& file) {
+  if (stopping_) return error_reply("stopping");
+  if (!dry_run) systemd_.reloading();
+  const auto result = conf::parse_file(file, conf::ParseOptions{options_.config_id});
+  nlohmann::json diagnostics = nlohmann::json::array();
+  for (const auto& d : result.sorted_diagnostics()) diagnostics.push_back(d.to_string());
+  if (result.diagnostics.has_errors()) {
+    if (!dry_run) {
+      log_diagnostics(log_, result);
+      log_.error("reload: " + file + " has " + std::to_string(result.diagnostics.error_count()) +
+                 " error(s); keeping the running configuration");
+      systemd_.ready();
+    }
+    return {{"ok", false}, {"error", "configuration has errors; nothing changed"}, {"diagnostics", diagnostics}};
+  }
+  nlohmann::json plan = nlohmann::json::array();
+  for (const auto& s : subsystems_)
+    for (auto& line : s->plan_reload(result.config)) plan.push_back(std::string(s->name()) + ": " + line);
+  if (dry_run) return {{"ok", true}, {"dry_run", true}, {"plan", plan}, {"diagnostics", diagnostics}};
+
+  log_diagnostics(log_, result);
+  for (const auto& line : plan) log_.info("reload: " + line.get<std::string>());
+  nlohmann::json failures = nlohmann::json::array();
+  for (auto& s : subsystems_)
+    if (auto r = s->reload(result.config); !r) {
+      failures.push_back(std::string(s->name()) + ": " + r.error().message);
+      log_.error("reload: " + std::string(s->name()) + ": " + r.error().message);
+    }
+  config_ = result.config;
+  systemd_.ready();
+  update_status_line();
+  log_.info("reload: done, " + std::to_string(plan.size()) + " change(s)");
+  return {{"ok", failures.empty()}, {"plan", plan}, {"failures", failures}, {"diagnostics", diagnostics}};
+}
+
+void Daemon::begin_stop(StopMode mode) {
+  if (stopping_ && mode == StopMode::lossless) return;
+  const bool first = !stopping_;
+  stopping_ = true;
+  if (first) {
+    systemd_.stopping();
+    log_.info(std::string("stopping (") + (mode == StopMode::lossless ? "lossless handover" : "immediate") + ")");
+    stop_deadline_.expires_after(k_stop_deadline);
+    stop_deadline_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_.error("stop did not finish within " + std::to_string(k_stop_deadline.count()) + " s; exiting anyway");
+      exit_code_ = 1;
+      finish_stop();
+    });
+  }
+  pending_stops_ = subsystems_.size();
+  if (pending_stops_ == 0) {
+    finish_stop();
+    return;
+  }
+  for (auto& s : subsystems_)
+    s->stop(mode, [this] {
+      if (pending_stops_ > 0 && --pending_stops_ == 0) finish_stop();
+    });
+}
+
+void Daemon::finish_stop() {
+  if (control_) control_->close();
+  signals_.cancel();
+  watchdog_timer_.cancel();
+  stop_deadline_.cancel();
+  io_.stop();
+}
+
+void Daemon::arm_watchdog() {
+  const auto interval = systemd_.watchdog_interval();
+  if (!interval) return;
+  systemd_.watchdog();
+  watchdog_timer_.expires_after(*interval);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) arm_watchdog();
+  });
+}
+
+void Daemon::update_status_line() {
+  std::string line;
+  for (const auto& s : subsystems_) {
+    const auto part = s->status_line();
+    if (part.empty()) continue;
+    if (!line.empty()) line += "; ";
+    line += part;
+  }
+  systemd_.status(line.empty() ? "running" : line);
+}
+
+nlohmann::json Daemon::status() const {
+  nlohmann::json out{{"config_file", options_.config_file}, {"stopping", stopping_}};
+  for (const auto& s : subsystems_) out[std::string(s->name())] = s->status();
+  return out;
+}
+
+void Daemon::write_state_dump() const {
+  const std::string path = config_.global.state_dump_file.value_or("/tmp/keepalived.data");
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) {
+    log_.warning("SIGUSR1: cannot write state dump to " + path);
+    return;
+  }
+  out << render_state_dump(status());
+  log_.info("state dump written to " + path);
+}
+
+nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
+  const std::string command = request.value("command", std::string());
+  if (command == "status") return {{"ok", true}, {"status", status()}};
+  if (command == "reload") {
+    const bool dry_run = request.value("dry_run", false);
+    // Only a dry run may read another file: a real reload always reads the daemon's own -f.
+    const std::string file = dry_run ? request.value("file", options_.config_file) : options_.config_file;
+    return reload(dry_run, file);
+  }
+  if (command == "stop") {
+    asio::post(io_, [this] { begin_stop(default_stop_mode()); });
+    return {{"ok", true}};
+  }
+  if (command.empty()) return error_reply("request has no \"command\"");
+  Command cmd{command, request.value("arguments", nlohmann::json::object())};
+  for (auto& s : subsystems_) {
+    if (auto reply = s->command(cmd)) {
+      update_status_line();
+      if (!*reply) return error_reply(reply->error().message);
+      return {{"ok", true}, {"result", reply->value()}};
+    }
+  }
+  return error_reply("unknown command '" + command + "'");
+}
+
+}  // namespace vigild

@@ -1,0 +1,66 @@
+// DOC: Daemon — the wiring. One io_context; subsystems (VRRP, IPVS + health checks) started from
+// one parsed configuration; signals (HUP reload, TERM/INT stop, USR1 state dump); systemd
+// notifications and watchdog; the control socket. A reload goes parse → validate → plan →
+// apply, and a file with errors changes nothing.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <vector>
+
+#include "common/log.hpp"
+#include "conf/model.hpp"
+#include "daemon/runtime/control_server.hpp"
+#include "daemon/runtime/subsystem.hpp"
+#include "daemon/runtime/systemd_notifier.hpp"
+#include "daemon/vigild/options.hpp"
+
+namespace vigild {
+
+class Daemon {
+ public:
+  Daemon(Options options, vigil::log::Logger& log);
+  ~Daemon();
+
+  /// Runs until stopped; returns the process exit status.
+  int run();
+
+  // For the control socket and tests.
+  nlohmann::json handle_request(const nlohmann::json& request);
+
+ private:
+  bool load_initial_config();
+  void build_subsystems();
+  void wait_for_signals();
+  void on_signal(int signal);
+  nlohmann::json reload(bool dry_run, const std::string& file);
+  void begin_stop(StopMode mode);
+  void finish_stop();
+  void arm_watchdog();
+  void update_status_line();
+  nlohmann::json status() const;
+  void write_state_dump() const;
+  [[nodiscard]] StopMode default_stop_mode() const;
+
+  Options options_;
+  vigil::log::Logger& log_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer stop_deadline_;
+  SystemdNotifier systemd_;
+  conf::Config config_;
+  std::vector<std::unique_ptr<Subsystem>> subsystems_;
+  std::unique_ptr<ControlServer> control_;
+  bool stopping_ = false;
+  std::size_t pending_stops_ = 0;
+  int exit_code_ = 0;
+};
+
+/// The subsystems for a configuration and the -P/-C selection (daemon/runtime/subsystems.cpp).
+std::vector<std::unique_ptr<Subsystem>> make_subsystems(boost::asio::io_context& io, vigil::log::Logger& log,
+                                                        const Options& options);
+
+}  // namespace vigild
