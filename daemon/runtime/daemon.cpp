@@ -66,6 +66,7 @@ int Daemon::run() {
   if (auto r = control_->listen(socket_path); !r)
     log_.warning("control socket disabled: " + r.error().message);
 
+  start_metrics();
   wait_for_signals();
   arm_watchdog();
   systemd_.ready();
@@ -74,6 +75,32 @@ int Daemon::run() {
   io_.run();
   log_.info("vigild stopped");
   return exit_code_;
+}
+
+void Daemon::start_metrics() {
+  if (!config_.global.metrics_listen) {
+    metrics_.reset();
+    return;
+  }
+  metrics_ = std::make_unique<MetricsServer>(io_, log_, [this] { return collect_metrics(); });
+  if (auto r = metrics_->listen(*config_.global.metrics_listen); !r) {
+    log_.error("metrics endpoint disabled: " + r.error().message);
+    metrics_.reset();
+    return;
+  }
+  log_.info("metrics on http://" + *config_.global.metrics_listen + "/metrics");
+}
+
+std::vector<MetricSample> Daemon::collect_metrics() const {
+  using T = MetricSample::Type;
+  std::vector<MetricSample> out{
+      {"vigil_up", "1 while vigild runs", T::gauge, {}, 1},
+      {"vigil_reloads_total", "configuration reloads applied", T::counter, {}, static_cast<double>(reloads_)},
+      {"vigil_reload_failures_total", "reloads refused because the new file had errors", T::counter, {},
+       static_cast<double>(reload_failures_)},
+  };
+  for (const auto& s : subsystems_) s->collect_metrics(out);
+  return out;
 }
 
 void Daemon::wait_for_signals() {
@@ -125,6 +152,7 @@ nlohmann::json Daemon::reload(bool dry_run, const std::string& file) {
                  " error(s); keeping the running configuration");
       systemd_.ready();
     }
+    if (!dry_run) ++reload_failures_;
     return {{"ok", false}, {"error", "configuration has errors; nothing changed"}, {"diagnostics", diagnostics}};
   }
   nlohmann::json plan = nlohmann::json::array();
@@ -140,7 +168,10 @@ nlohmann::json Daemon::reload(bool dry_run, const std::string& file) {
       failures.push_back(std::string(s->name()) + ": " + r.error().message);
       log_.error("reload: " + std::string(s->name()) + ": " + r.error().message);
     }
+  const bool metrics_changed = config_.global.metrics_listen != result.config.global.metrics_listen;
   config_ = result.config;
+  ++reloads_;
+  if (metrics_changed) start_metrics();
   systemd_.ready();
   update_status_line();
   log_.info("reload: done, " + std::to_string(plan.size()) + " change(s)");
@@ -175,6 +206,7 @@ void Daemon::begin_stop(StopMode mode) {
 
 void Daemon::finish_stop() {
   if (control_) control_->close();
+  if (metrics_) metrics_->close();
   signals_.cancel();
   watchdog_timer_.cancel();
   stop_deadline_.cancel();

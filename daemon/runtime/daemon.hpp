@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "conf/model.hpp"
 #include "daemon/runtime/control_server.hpp"
+#include "daemon/runtime/metrics_server.hpp"
 #include "daemon/runtime/subsystem.hpp"
 #include "daemon/runtime/systemd_notifier.hpp"
 #include "daemon/vigild/options.hpp"
@@ -41,6 +42,8 @@ class Daemon {
   void arm_watchdog();
   void update_status_line();
   nlohmann::json status() const;
+  std::vector<MetricSample> collect_metrics() const;
+  void start_metrics();
   void write_state_dump() const;
   [[nodiscard]] StopMode default_stop_mode() const;
 
@@ -54,6 +57,9 @@ class Daemon {
   conf::Config config_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsServer> metrics_;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reload_failures_ = 0;
   bool stopping_ = false;
   std::size_t pending_stops_ = 0;
   int exit_code_ = 0;
