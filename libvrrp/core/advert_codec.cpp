@@ -93,20 +93,19 @@ std::string_view to_string(DecodeError error) noexcept {
   return "unknown";
 }
 
+static_assert(static_cast<std::size_t>(DecodeError::bad_password) == k_decode_error_count,
+              "k_decode_error_count must follow the last DecodeError");
+
 std::optional<DecodeError> decode_error(const vigil::Error& error) noexcept {
   if (error.code < 1 || error.code > static_cast<int>(k_decode_error_count)) return std::nullopt;
   return static_cast<DecodeError>(error.code);
 }
 
 std::chrono::milliseconds wire_interval(std::uint8_t version, std::chrono::milliseconds interval) noexcept {
-  using std::chrono::milliseconds;
-  using std::chrono::seconds;
-  if (version == 2) {
-    const auto s = std::clamp<std::int64_t>(std::chrono::round<seconds>(interval).count(), 1, 255);
-    return std::chrono::duration_cast<milliseconds>(seconds{s});
-  }
-  const auto cs = std::clamp<std::int64_t>(std::chrono::round<Centiseconds>(interval).count(), 1, 4095);
-  return std::chrono::duration_cast<milliseconds>(Centiseconds{cs});
+  // Round half up, as keepalived does (`adver_int + HZ/2`, then truncate), then clamp to the field.
+  const std::int64_t ms = std::max<std::int64_t>(interval.count(), 0);
+  if (version == 2) return std::chrono::seconds{std::clamp<std::int64_t>((ms + 500) / 1000, 1, 255)};
+  return std::chrono::milliseconds{10 * std::clamp<std::int64_t>((ms + 5) / 10, 1, 4095)};
 }
 
 std::size_t message_size(std::uint8_t version, Family family, std::size_t count) noexcept {

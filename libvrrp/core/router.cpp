@@ -41,6 +41,20 @@ std::vector<Action> Router::handle(const Event& event, TimePoint now) {
   return out;
 }
 
+Advert Router::advert(std::uint8_t priority) const {
+  Advert a;
+  a.version = config_.version;
+  a.vrid = config_.vrid;
+  a.priority = priority;
+  a.max_advert_int = duration_cast<std::chrono::milliseconds>(advert_interval_);
+  a.addresses = config_.addresses;
+  if (config_.version == 2) {
+    a.auth_type = config_.auth.type;
+    a.auth_data = config_.auth.password;
+  }
+  return a;
+}
+
 Duration Router::master_down_interval() const noexcept {
   return vrrp::master_down_interval(priority_, master_adver_interval_, config_.down_timer_adverts);
 }
@@ -50,7 +64,8 @@ Duration Router::master_down_interval() const noexcept {
 void Router::on(const Startup&, TimePoint now, Actions& out) {
   if (state_ != State::initialize) return;  // already running
   if (faulted()) {
-    enter(State::fault, priority_ == 0 ? Reason::priority_zero : Reason::fault, now, out);
+    const Reason why = priority_ == 0 ? Reason::priority_zero : external_fault_ ? Reason::fault : Reason::sync_group;
+    enter(State::fault, why, now, out);
     return;
   }
   start(Reason::startup, now, out);
@@ -126,7 +141,7 @@ void Router::on(const TimerExpired& e, TimePoint now, Actions& out) {
       if (garp.master_repeat > 0) out.push_back(SendGratuitous{garp.master_repeat, GarpReason::master_delay});
       break;
     case TimerId::garp_refresh:
-      out.push_back(SendGratuitous{garp.master_refresh_repeat, GarpReason::refresh});
+      if (garp.master_refresh_repeat > 0) out.push_back(SendGratuitous{garp.master_refresh_repeat, GarpReason::refresh});
       arm(TimerId::garp_refresh, now + garp.master_refresh, out);
       break;
     case TimerId::garp_lower_prio:

@@ -41,6 +41,9 @@ class Router {
 
   [[nodiscard]] std::vector<Action> handle(const Event& event, TimePoint now);
 
+  // The advert vrrp_io encodes for SendAdvert{priority}: our VRID, wire interval, VIPs, v2 auth.
+  [[nodiscard]] Advert advert(std::uint8_t priority) const;
+
   [[nodiscard]] State state() const noexcept { return state_; }
   [[nodiscard]] const RouterConfig& config() const noexcept { return config_; }
   [[nodiscard]] std::uint8_t effective_priority() const noexcept { return priority_; }

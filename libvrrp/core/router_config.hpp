@@ -73,4 +73,9 @@ struct RouterConfig {
   bool sync_group = false;
 };
 
+// What in `config` a Router cannot honour ("VRRPv2 is IPv4-only", "VIP 2001:db8::1 is not inet"...),
+// one sentence each, empty when none. conf/ reports them with the source position; a Router built
+// from such a config still runs (out-of-range values are clamped) but will not interoperate.
+[[nodiscard]] std::vector<std::string> config_problems(const RouterConfig& config);
+
 }  // namespace vrrp

@@ -263,6 +263,8 @@ TEST_CASE("advert intervals are rounded to the wire unit", "[codec]") {
   CHECK(vrrp::wire_interval(3, 60s) == 40950ms);
   CHECK(vrrp::wire_interval(2, 1400ms) == 1s);
   CHECK(vrrp::wire_interval(2, 1500ms) == 2s);
+  CHECK(vrrp::wire_interval(2, 2500ms) == 3s);  // half up, as keepalived, not half to even
+  CHECK(vrrp::wire_interval(3, 15ms) == 20ms);
   CHECK(vrrp::wire_interval(2, 100ms) == 1s);
   CHECK(vrrp::wire_interval(2, 300s) == 255s);
 }
@@ -372,8 +374,8 @@ TEST_CASE("IPv4 header checks for raw sockets", "[codec]") {
   SECTION("IHL below 5 or past the end") {
     b[0] = 0x44;
     CHECK(reason(b) == DecodeError::bad_ip_header);
-    b[0] = 0x4f;
-    CHECK(reason(Bytes(b.begin(), b.begin() + 40)) == DecodeError::bad_ip_header);
+    b[0] = 0x4f;  // 60-byte header in a 36-byte datagram
+    CHECK(reason(b) == DecodeError::bad_ip_header);
   }
   SECTION("total length disagrees") {
     b.push_back(0);

@@ -209,3 +209,23 @@ TEST_CASE("sync group handover: a member that faults releases at once and unbloc
   CHECK(contains(actions_of(out, 0), ReleaseAddresses{}));
   CHECK(g.group.held_releases() == 0);
 }
+
+TEST_CASE("sync group: the address owner asks too, and waits for the others", "[sync]") {
+  Group g;
+  auto owner = g.routers[0].config();
+  owner.priority = 255;
+  g.routers[0] = Router{owner};
+  auto out = g.send(0, Startup{}, t0);
+  CHECK(g.routers[0].state() == State::backup);
+  CHECK(contains(actions_of(out, 0), WantMaster{true}));
+  (void)g.send(1, Startup{}, t0);
+  out = g.send(1, expired(TimerId::master_down), t0 + g.routers[1].master_down_interval());
+  CHECK(g.routers[0].state() == State::master);
+  CHECK(g.routers[1].state() == State::master);
+  CHECK(contains(actions_of(out, 0), Transition{State::backup, State::master, Reason::address_owner}));
+}
+
+TEST_CASE("dispatch ignores an event for a member the group does not have", "[sync]") {
+  Group g;
+  CHECK(g.send(7, Startup{}, t0).empty());
+}
