@@ -198,7 +198,7 @@ DesiredState build_desired(const conf::Config& config, const HealthView& health,
   DesiredState out;
   std::set<std::string> seen;
   std::vector<RealServerState> states;
-  std::map<DestKey, Dest> dests;
+  DestMap dests;
   for (const auto& vs : config.virtual_servers) {
     const auto keys = service_keys(vs, config, &out.warnings);
     if (keys.empty()) continue;

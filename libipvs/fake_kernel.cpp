@@ -20,12 +20,11 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 constexpr std::size_t k_max_name = 15;
 
 // ip_vs_new_dest: IPv4 needs inet_addr_type() RTN_LOCAL or RTN_UNICAST; IPv6 a unicast,
-// non-link-local address (unless local, which a fake cannot know).
+// non-link-local address (unless local, which a fake cannot know). Since Linux 5.x only
+// 0.0.0.0 itself counts as "zeronet" (0.1.2.3 is accepted: checked on 6.1 in the VM tests).
 bool unicast_dest(const IpAddress& a) {
-  const auto b = a.bytes();
   if (a.is_v4()) {
-    if (b[0] == 0) return false;                                             // zeronet: RTN_BROADCAST
-    if (a.v4_u32() == 0xffffffffU) return false;                            // limited broadcast
+    if (a.v4_u32() == 0 || a.v4_u32() == 0xffffffffU) return false;  // RTN_BROADCAST
     return !a.is_multicast();
   }
   return !a.is_unspecified() && !a.is_multicast() && !a.is_link_local();

@@ -7,9 +7,9 @@
 // IPVS_DEST_ATTR_ADDR_FAMILY). Everything else is a setting that SET_SERVICE / SET_DEST can
 // change in place, or a read-only counter that only dumps fill in.
 //
-// Table is ordered maps keyed by those identities: the diff walks two tables in step (one
-// merge pass, no lookups), which keeps a no-change diff of 10,000 services × 4 dests in the
-// low milliseconds.
+// Table is ordered by those identities (a std::map of services, each with a sorted vector of
+// dests): the diff walks two tables in step (one merge pass, no lookups), which keeps a
+// no-change diff of 10,000 services × 4 dests in the low milliseconds.
 #pragma once
 
 #include <compare>
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "common/ip_address.hpp"
+#include "libipvs/flat_map.hpp"
 
 namespace ipvs {
 
@@ -146,9 +147,12 @@ struct Dest {
   [[nodiscard]] bool same_settings(const Dest& other) const noexcept;
 };
 
+/// Dests of one service, sorted by key (a sorted vector: see flat_map.hpp).
+using DestMap = FlatMap<DestKey, Dest>;
+
 struct ServiceEntry {
   Service service;
-  std::map<DestKey, Dest> dests;
+  DestMap dests;
 };
 
 struct Table {

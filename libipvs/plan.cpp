@@ -1,11 +1,11 @@
 // DOC: The diff as one merge walk over two ordered tables (see plan.hpp for the rules).
 #include "libipvs/plan.hpp"
 
+#include <compare>
+
 namespace ipvs {
 
 namespace {
-
-using DestMap = std::map<DestKey, Dest>;
 
 void add_all_dests(std::vector<Operation>& ops, const ServiceKey& key, const DestMap& dests) {
   for (const auto& [dkey, dest] : dests) ops.emplace_back(AddDest{key, dest});
@@ -22,10 +22,14 @@ void diff_dests(std::vector<Operation>& ops, const ServiceKey& key, const DestMa
   auto d = desired.begin();
   auto a = actual.begin();
   while (d != desired.end() || a != actual.end()) {
-    if (a == actual.end() || (d != desired.end() && d->first < a->first)) {
+    // One three-way comparison per step (the keys' <=> compares addresses with memcmp).
+    const auto order = d == desired.end()  ? std::strong_ordering::greater
+                       : a == actual.end() ? std::strong_ordering::less
+                                           : d->first <=> a->first;
+    if (order < 0) {
       ops.emplace_back(AddDest{key, d->second});
       ++d;
-    } else if (d == desired.end() || a->first < d->first) {
+    } else if (order > 0) {
       deletes.push_back(a->first);
       ++a;
     } else {
@@ -63,11 +67,14 @@ Plan diff(const Table& desired, const Table& actual, const Ownership& ownership)
   const auto d_end = desired.services.end();
   const auto a_end = actual.services.end();
   while (d != d_end || a != a_end) {
-    if (a == a_end || (d != d_end && d->first < a->first)) {
+    const auto order = d == d_end   ? std::strong_ordering::greater
+                       : a == a_end ? std::strong_ordering::less
+                                    : d->first <=> a->first;
+    if (order < 0) {
       ops.emplace_back(AddService{d->second.service});
       add_all_dests(ops, d->first, d->second.dests);
       ++d;
-    } else if (d == d_end || a->first < d->first) {
+    } else if (order > 0) {
       if (ownership.owns(a->first)) delete_service(ops, a->first, a->second.dests);
       ++a;
     } else {

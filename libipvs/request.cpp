@@ -199,6 +199,13 @@ Request Request::set_timeouts(const Timeouts& timeouts) {
 
 Request Request::dump_services() { return Request(IPVS_CMD_GET_SERVICE, k_dump_flags); }
 
+Request Request::get_service(const ServiceKey& service) {
+  Request r(IPVS_CMD_GET_SERVICE, k_set_flags);
+  wire::AttrWriter w(r.attrs_);
+  put_service_key_nest(w, service);
+  return r;
+}
+
 Request Request::dump_dests(const ServiceKey& service) {
   Request r(IPVS_CMD_GET_DEST, k_dump_flags);
   wire::AttrWriter w(r.attrs_);

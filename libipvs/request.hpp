@@ -66,6 +66,7 @@ class Request {
 
   // --- reads ---
   [[nodiscard]] static Request dump_services();                    // NLM_F_DUMP
+  [[nodiscard]] static Request get_service(const ServiceKey& service);  // one service, or ESRCH
   [[nodiscard]] static Request dump_dests(const ServiceKey& service);  // NLM_F_DUMP
   [[nodiscard]] static Request dump_daemons();                     // NLM_F_DUMP
   [[nodiscard]] static Request get_info();                         // reply: version, conn_tab size

@@ -9,10 +9,12 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 extern char** environ;  // NOLINT: posix_spawnp needs the environment
 
@@ -23,11 +25,15 @@ namespace {
 using vigil::make_error;
 using vigil::Result;
 
-// netlink_dump caps its skbs at SKB_WITH_OVERHEAD(32768) for a reader with a large buffer, so a
-// 32 KiB slot holds any datagram the kernel sends us.
-constexpr std::size_t k_slot_bytes = 32768;
-constexpr std::size_t k_slots = 64;
-// sendmsg refuses a message larger than the socket's send buffer; stay far below it.
+// Main socket: netlink_dump caps its skbs at SKB_WITH_OVERHEAD(32768) for a reader with large
+// buffers, so a 32 KiB slot holds any datagram the kernel sends (MSG_TRUNC is checked anyway).
+constexpr std::size_t k_main_slot_bytes = 32768;
+constexpr std::size_t k_main_slots = 64;
+// Dest-dump socket: one page per slot. NLMSG_GOODSIZE (the smallest dump skb) is a page minus
+// overhead, so every datagram still fits, and the kernel allocates page-sized dump skbs.
+constexpr std::size_t k_dest_slots = 8;
+// netlink_sendmsg refuses (EMSGSIZE) a buffer larger than the socket's send buffer; batches are
+// cut at message boundaries below this, or below half the send buffer when that is smaller.
 constexpr std::size_t k_max_send = 64 * 1024;
 
 vigil::Error errno_error(const std::string& what, int err) { return vigil::Error{what + ": " + errno_text(err), err}; }
@@ -55,49 +61,78 @@ std::string run_modprobe() {
   return "modprobe ip_vs failed (status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
 }
 
-}  // namespace
-
-struct Socket::Buffers {
-  std::vector<std::uint8_t> data = std::vector<std::uint8_t>(k_slot_bytes * k_slots);
-  std::vector<iovec> iov = std::vector<iovec>(k_slots);
-  std::vector<mmsghdr> headers = std::vector<mmsghdr>(k_slots);
+struct Closer {
+  void operator()(mnl_socket* nl) const noexcept {
+    if (nl != nullptr) mnl_socket_close(nl);
+  }
 };
 
-void Socket::Closer::operator()(mnl_socket* nl) const noexcept {
-  if (nl != nullptr) mnl_socket_close(nl);
-}
+}  // namespace
 
-Socket::Socket(mnl_socket* nl, const SocketOptions& options)
-    : nl_(nl), buffers_(std::make_unique<Buffers>()), options_(options) {}
+struct Socket::Channel {
+  std::unique_ptr<mnl_socket, Closer> nl;
+  std::size_t slot_bytes = 0;
+  std::size_t slots = 0;
+  std::size_t max_send = k_max_send;
+  std::vector<std::uint8_t> data;
+  std::vector<iovec> iov;
+  std::vector<mmsghdr> headers;
+
+  [[nodiscard]] int fd() const noexcept { return mnl_socket_get_fd(nl.get()); }
+
+  static Result<std::unique_ptr<Channel>> open(const SocketOptions& options, std::size_t slot_bytes,
+                                               std::size_t slots) {
+    auto c = std::make_unique<Channel>();
+    c->nl.reset(mnl_socket_open(NETLINK_GENERIC));
+    if (!c->nl) return errno_error("IPVS: cannot open a generic netlink socket", errno);
+    if (mnl_socket_bind(c->nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+      return errno_error("IPVS: cannot bind the netlink socket", errno);
+    const int fd = c->fd();
+    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.buffer_bytes);
+    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.buffer_bytes);
+    int sndbuf = 0;
+    socklen_t len = sizeof sndbuf;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 && sndbuf > 0)
+      c->max_send = std::clamp<std::size_t>(static_cast<std::size_t>(sndbuf) / 2, 1024, k_max_send);
+    const int on = 1;
+    // Small ACKs (the request header only, not the whole request) and the kernel's error texts.
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
+    const auto ms = options.receive_timeout.count();
+    const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+      return errno_error("IPVS: cannot set the receive timeout", errno);
+    c->slot_bytes = slot_bytes;
+    c->slots = slots;
+    c->data.resize(slot_bytes * slots);
+    c->iov.resize(slots);
+    c->headers.resize(slots);
+    return c;
+  }
+};
+
+Socket::Socket(std::unique_ptr<Channel> main, std::unique_ptr<Channel> dests, const SocketOptions& options)
+    : main_(std::move(main)), dests_(std::move(dests)), options_(options) {}
 Socket::Socket(Socket&&) noexcept = default;
 Socket& Socket::operator=(Socket&&) noexcept = default;
 Socket::~Socket() = default;
 
-int Socket::fd() const noexcept { return nl_ ? mnl_socket_get_fd(nl_.get()) : -1; }
+int Socket::fd() const noexcept { return main_ ? main_->fd() : -1; }
 
 Result<Socket> Socket::open(const SocketOptions& options) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_GENERIC);
-  if (nl == nullptr) return errno_error("IPVS: cannot open a generic netlink socket", errno);
-  Socket socket(nl, options);
-  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return errno_error("IPVS: cannot bind the netlink socket", errno);
-  const int fd = socket.fd();
-  set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.buffer_bytes);
-  set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, options.buffer_bytes);
-  const int on = 1;
-  // Small ACKs (the request header only, not the whole request) and the kernel's error texts.
-  (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
-  (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
-  const auto ms = options.receive_timeout.count();
-  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
-    return errno_error("IPVS: cannot set the receive timeout", errno);
+  auto main = Channel::open(options, k_main_slot_bytes, k_main_slots);
+  if (!main) return main.error();
+  const long page = sysconf(_SC_PAGESIZE);
+  auto dests = Channel::open(options, page > 0 ? static_cast<std::size_t>(page) : 4096, k_dest_slots);
+  if (!dests) return dests.error();
+  Socket socket(std::move(main).value(), std::move(dests).value(), options);
   if (auto resolved = socket.resolve_family(); !resolved) return resolved.error();
   return socket;
 }
 
 Result<void> Socket::resolve_family() {
   auto lookup = [this]() -> Result<std::uint16_t> {
-    auto replies = transact(Request::get_family(IPVS_GENL_NAME));
+    auto replies = transact(*main_, Request::get_family(IPVS_GENL_NAME));
     if (!replies) return replies.error();
     for (const auto& m : *replies) {
       if (const auto* f = std::get_if<FamilyMsg>(&m)) return f->id;
@@ -121,9 +156,9 @@ Result<void> Socket::resolve_family() {
   return {};
 }
 
-Result<void> Socket::send_bytes(std::span<const std::uint8_t> bytes) {
+Result<void> Socket::send_bytes(Channel& channel, std::span<const std::uint8_t> bytes) {
   for (;;) {
-    const ssize_t n = mnl_socket_sendto(nl_.get(), bytes.data(), bytes.size());
+    const ssize_t n = mnl_socket_sendto(channel.nl.get(), bytes.data(), bytes.size());
     if (n == static_cast<ssize_t>(bytes.size())) return {};
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("netlink send", errno);
@@ -131,18 +166,18 @@ Result<void> Socket::send_bytes(std::span<const std::uint8_t> bytes) {
   }
 }
 
-Result<std::vector<Message>> Socket::receive(Family dest_family) {
-  auto& b = *buffers_;
-  for (std::size_t i = 0; i < k_slots; ++i) {
-    b.iov[i] = iovec{b.data.data() + i * k_slot_bytes, k_slot_bytes};
-    b.headers[i] = mmsghdr{};
-    b.headers[i].msg_hdr.msg_iov = &b.iov[i];
-    b.headers[i].msg_hdr.msg_iovlen = 1;
+Result<std::vector<Message>> Socket::receive(Channel& c, Family dest_family, bool wait) {
+  for (std::size_t i = 0; i < c.slots; ++i) {
+    c.iov[i] = iovec{c.data.data() + i * c.slot_bytes, c.slot_bytes};
+    c.headers[i] = mmsghdr{};
+    c.headers[i].msg_hdr.msg_iov = &c.iov[i];
+    c.headers[i].msg_hdr.msg_iovlen = 1;
   }
   int n = -1;
   do {
     // MSG_WAITFORONE: block (up to SO_RCVTIMEO) for the first datagram, then take what is queued.
-    n = recvmmsg(fd(), b.headers.data(), static_cast<unsigned>(k_slots), MSG_WAITFORONE, nullptr);
+    n = recvmmsg(c.fd(), c.headers.data(), static_cast<unsigned>(c.slots), wait ? MSG_WAITFORONE : MSG_DONTWAIT,
+                 nullptr);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -152,9 +187,9 @@ Result<std::vector<Message>> Socket::receive(Family dest_family) {
   }
   std::vector<Message> out;
   for (int i = 0; i < n; ++i) {
-    const auto& h = b.headers[static_cast<std::size_t>(i)];
+    const auto& h = c.headers[static_cast<std::size_t>(i)];
     if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) return make_error("netlink reply truncated", EMSGSIZE);
-    const std::span<const std::uint8_t> datagram(b.data.data() + static_cast<std::size_t>(i) * k_slot_bytes, h.msg_len);
+    const std::span<const std::uint8_t> datagram(c.data.data() + static_cast<std::size_t>(i) * c.slot_bytes, h.msg_len);
     auto parsed = parse_messages(datagram, family_id_, dest_family);
     if (!parsed) return vigil::Error{"IPVS reply: " + parsed.error().message, EPROTO};
     for (auto& m : *parsed) out.push_back(std::move(m));
@@ -162,14 +197,14 @@ Result<std::vector<Message>> Socket::receive(Family dest_family) {
   return out;
 }
 
-Result<std::vector<Message>> Socket::transact(const Request& request, Family dest_family) {
+Result<std::vector<Message>> Socket::transact(Channel& channel, const Request& request, Family dest_family) {
   const std::uint32_t seq = next_seq_++;
   tx_.clear();
   request.encode_into(tx_, family_id_, seq);
-  if (auto sent = send_bytes(tx_); !sent) return sent.error();
+  if (auto sent = send_bytes(channel, tx_); !sent) return sent.error();
   std::vector<Message> replies;
   for (;;) {
-    auto batch = receive(dest_family);
+    auto batch = receive(channel, dest_family);
     if (!batch) return batch.error();
     for (auto& m : *batch) {
       if (seq_of(m) != seq) continue;  // a late reply to an earlier, abandoned request
@@ -190,13 +225,13 @@ Result<std::vector<Message>> Socket::transact(const Request& request, Family des
 }
 
 Result<void> Socket::execute(const Request& request) {
-  auto replies = transact(request);
+  auto replies = transact(*main_, request);
   if (!replies) return replies.error();
   return {};
 }
 
 Result<Info> Socket::info() {
-  auto replies = transact(Request::get_info());
+  auto replies = transact(*main_, Request::get_info());
   if (!replies) return vigil::Error{"IPVS get info: " + replies.error().message, replies.error().code};
   for (const auto& m : *replies) {
     if (const auto* i = std::get_if<InfoMsg>(&m)) return Info{i->version, i->conn_table_size};
@@ -205,7 +240,7 @@ Result<Info> Socket::info() {
 }
 
 Result<Timeouts> Socket::timeouts() {
-  auto replies = transact(Request::get_timeouts());
+  auto replies = transact(*main_, Request::get_timeouts());
   if (!replies) return vigil::Error{"IPVS get timeouts: " + replies.error().message, replies.error().code};
   for (const auto& m : *replies) {
     if (const auto* t = std::get_if<TimeoutsMsg>(&m)) return t->timeouts;
@@ -214,7 +249,7 @@ Result<Timeouts> Socket::timeouts() {
 }
 
 Result<std::vector<SyncDaemon>> Socket::daemons() {
-  auto replies = transact(Request::dump_daemons());
+  auto replies = transact(*main_, Request::dump_daemons());
   if (!replies) return vigil::Error{"IPVS dump sync daemons: " + replies.error().message, replies.error().code};
   std::vector<SyncDaemon> out;
   for (const auto& m : *replies) {
@@ -224,7 +259,7 @@ Result<std::vector<SyncDaemon>> Socket::daemons() {
 }
 
 Result<std::vector<Dest>> Socket::dests(const ServiceKey& service) {
-  auto replies = transact(Request::dump_dests(service), service.family());
+  auto replies = transact(*dests_, Request::dump_dests(service), service.family());
   if (!replies)
     return vigil::Error{"IPVS dump dests of " + service.to_string() + ": " + replies.error().message,
                         replies.error().code};
@@ -235,17 +270,58 @@ Result<std::vector<Dest>> Socket::dests(const ServiceKey& service) {
   return out;
 }
 
-Result<Table> Socket::dump() {
-  auto replies = transact(Request::dump_services());
+Result<std::vector<Service>> Socket::services_once() {
+  auto replies = transact(*main_, Request::dump_services());
   if (!replies) return vigil::Error{"IPVS dump services: " + replies.error().message, replies.error().code};
-  Table table;
+  std::vector<Service> out;
   for (auto& m : *replies) {
-    if (auto* s = std::get_if<ServiceMsg>(&m)) table.put(s->service);
+    if (auto* s = std::get_if<ServiceMsg>(&m)) out.push_back(std::move(s->service));
+  }
+  return out;
+}
+
+Result<std::optional<Service>> Socket::service(const ServiceKey& key) {
+  auto replies = transact(*main_, Request::get_service(key));
+  if (!replies) {
+    if (replies.error().code == ESRCH) return std::optional<Service>{};
+    return vigil::Error{"IPVS get service " + key.to_string() + ": " + replies.error().message, replies.error().code};
+  }
+  for (auto& m : *replies) {
+    if (auto* s = std::get_if<ServiceMsg>(&m)) return std::optional<Service>{std::move(s->service)};
+  }
+  return make_error("IPVS get service " + key.to_string() + ": no reply", EPROTO);
+}
+
+Result<Table> Socket::dump() {
+  // Two service dumps; a service seen by only one is checked on its own (see socket.hpp).
+  auto first = services_once();
+  if (!first) return first.error();
+  auto second = services_once();
+  if (!second) return second.error();
+  Table table;
+  std::map<ServiceKey, unsigned> seen;
+  for (const auto& s : *first) {
+    table.put(s);
+    seen[s.key] |= 1U;
+  }
+  for (const auto& s : *second) {
+    table.put(s);
+    seen[s.key] |= 2U;
+  }
+  for (const auto& [key, mask] : seen) {
+    if (mask == 3U) continue;
+    auto one = service(key);
+    if (!one) return one.error();
+    if (*one)
+      table.put(**one);
+    else
+      table.services.erase(key);
   }
   for (auto& [key, entry] : table.services) {
     auto dests = this->dests(key);
     if (!dests) return dests.error();
-    for (auto& d : *dests) entry.dests.insert_or_assign(d.key, std::move(d));
+    entry.dests.reserve(dests->size());
+    for (auto& d : *dests) entry.dests.insert_or_assign(d.key, d);
   }
   return table;
 }
@@ -276,14 +352,14 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
     for (std::size_t i = 0; i < count; ++i) fail(i, operation_error(plan.operations[begin + i], err, why));
   };
 
-  // Encode the window; send whenever the buffer would exceed k_max_send (message boundaries).
+  // Encode the window; send whenever the buffer would exceed max_send (message boundaries).
   std::size_t sent_upto = 0;  // operations [0, sent_upto) of this window are on their way
   tx_.clear();
   std::size_t in_buffer_from = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const Request request = Request::from(plan.operations[begin + i]);
-    if (!tx_.empty() && tx_.size() + request.encoded_size() > k_max_send) {
-      if (auto sent = send_bytes(tx_); !sent) {
+    if (!tx_.empty() && tx_.size() + request.encoded_size() > main_->max_send) {
+      if (auto sent = send_bytes(*main_, tx_); !sent) {
         for (std::size_t j = in_buffer_from; j < i; ++j)
           fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
       }
@@ -294,37 +370,24 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
     sent_upto = i + 1;
   }
   if (!tx_.empty()) {
-    if (auto sent = send_bytes(tx_); !sent) {
+    if (auto sent = send_bytes(*main_, tx_); !sent) {
       for (std::size_t j = in_buffer_from; j < sent_upto; ++j)
         fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
     }
   }
 
   std::optional<std::uint32_t> barrier_seq;
-  while (pending > 0) {
-    auto batch = receive(Family::v4);
-    if (!batch) {
-      const int err = batch.error().code;
-      if (err == ENOBUFS && !barrier_seq) {
-        // ACKs were dropped. Everything queued before the barrier's ACK is all we will get.
-        barrier_seq = next_seq_++;
-        tx_.clear();
-        Request::barrier().encode_into(tx_, family_id_, *barrier_seq);
-        if (send_bytes(tx_)) continue;
-      }
-      fail_rest(err, err == ENOBUFS ? "ACK lost; state unknown until the next dump" : batch.error().message);
-      return;
-    }
-    for (const auto& m : *batch) {
+  bool barrier_seen = false;
+  auto handle = [&](const std::vector<Message>& batch) {
+    for (const auto& m : batch) {
       const auto* ack = std::get_if<AckMsg>(&m);
       if (ack == nullptr) continue;
       if (barrier_seq && ack->seq == *barrier_seq) {
-        fail_rest(ENOBUFS, "ACK lost; state unknown until the next dump");
-        break;
+        barrier_seen = true;
+        continue;
       }
       const std::size_t i = ack->seq - seq_base;  // unsigned: also right across a wrap
-      if (i >= count) continue;
-      if (answered[i]) continue;
+      if (i >= count || answered[i]) continue;
       if (ack->error == 0) {
         answered[i] = true;
         --pending;
@@ -332,7 +395,29 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
         fail(i, operation_error(plan.operations[begin + i], ack->error, ack->message));
       }
     }
+  };
+  constexpr std::string_view k_lost = "ACK lost; state unknown until the next dump";
+  while (pending > 0 && !barrier_seen) {
+    auto batch = receive(*main_, Family::v4, true);
+    if (batch) {
+      handle(*batch);
+      continue;
+    }
+    const int err = batch.error().code;
+    if (err == ENOBUFS && !barrier_seq) {
+      // The kernel dropped ACKs (receive buffer full). Take what survived, then send a NOOP
+      // barrier: once its ACK is in, every surviving ACK of this window has been read.
+      for (auto more = receive(*main_, Family::v4, false); more; more = receive(*main_, Family::v4, false))
+        handle(*more);
+      barrier_seq = next_seq_++;
+      tx_.clear();
+      Request::barrier().encode_into(tx_, family_id_, *barrier_seq);
+      if (send_bytes(*main_, tx_)) continue;
+    }
+    fail_rest(err, err == ENOBUFS ? k_lost : std::string_view(batch.error().message));
+    break;
   }
+  if (barrier_seen) fail_rest(ENOBUFS, k_lost);
   std::sort(report.failures.begin(), report.failures.end(),
             [](const OpFailure& a, const OpFailure& b) { return a.index < b.index; });
 }

@@ -57,7 +57,9 @@ TEST_CASE("kernel rules and errnos", "[fake]") {
   CHECK(kernel.execute(SetDest{key, dest("10.0.0.3", 80), dest("10.0.0.3", 80)}) == ENOENT);
   CHECK(kernel.execute(DelDest{key, dest("10.0.0.3", 80).key}) == ENOENT);
   CHECK(kernel.execute(AddDest{key, dest("224.0.0.1", 80)}) == EINVAL);
-  CHECK(kernel.execute(AddDest{key, dest("0.1.2.3", 80)}) == EINVAL);
+  CHECK(kernel.execute(AddDest{key, dest("0.0.0.0", 80)}) == EINVAL);
+  CHECK(kernel.execute(AddDest{key, dest("255.255.255.255", 80)}) == EINVAL);
+  CHECK(kernel.execute(AddDest{key, dest("0.1.2.3", 80)}) == 0);  // only 0.0.0.0 is zeronet now
   CHECK(kernel.execute(AddDest{key, dest("10.0.0.4", 80, 0x80000000U)}) == ERANGE);
   Dest thresholds = dest("10.0.0.4", 80);
   thresholds.lower_threshold = 5;  // upper 0: the kernel refuses lower > upper

@@ -205,6 +205,9 @@ TEST_CASE("sync daemon, timeouts, flush, info", "[request]") {
 TEST_CASE("dumps and control requests", "[request]") {
   CHECK(Request::dump_services().encode(k_family, 20) == nlmsg(k_family, k_dump, 20, genl(4, {})));
   CHECK(Request::dump_services().is_dump());
+  CHECK(Request::get_service(tcp("10.0.0.10", 80)).encode(k_family, 19) ==
+        nlmsg(k_family, k_ack, 19, genl(4, nla(1, v4_service_identity()))));
+  CHECK_FALSE(Request::get_service(tcp("10.0.0.10", 80)).is_dump());
   CHECK(Request::dump_dests(tcp("10.0.0.10", 80)).encode(k_family, 21) ==
         nlmsg(k_family, k_dump, 21, genl(8, nla(1, v4_service_identity()))));
   CHECK(Request::dump_daemons().encode(k_family, 22) == nlmsg(k_family, k_dump, 22, genl(11, {})));
