@@ -1,0 +1,80 @@
+// DOC: The probe interface: start one probe of a ProbeSpec on the io_context, get exactly one
+// ProbeResult back through a callback that runs on the loop (never inline in start_probe()), and
+// cancel it if a reload removes the check. Every probe carries its own deadline (Boost 1.74 has
+// no cancel_after): a steady_timer that, when it fires, closes the probe's sockets or kills its
+// process group, which completes whatever the probe was waiting for.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "libhealth/core/check.hpp"
+#include "libhealth/core/types.hpp"
+#include "libhealth/probes/asio.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace health {
+
+struct TlsClientFiles {
+  std::optional<std::string> certificate;  // PEM client certificate (root `SSL { certificate }`)
+  std::optional<std::string> key;
+  std::optional<std::string> password;
+};
+
+struct ProbeOptions {
+  std::size_t http_body_cap = 4 * 1024 * 1024;  // bytes digested at most; larger bodies fail
+  std::size_t misc_output_cap = 64 * 1024;      // script output read (and discarded) at most
+  std::optional<TlsClientFiles> tls_client;
+};
+
+class UserCache;
+namespace detail {
+class Operation;
+}
+
+/// Cancels a running probe; its callback still runs once, with a "cancelled" failure.
+class ProbeHandle {
+ public:
+  ProbeHandle() = default;
+  explicit ProbeHandle(std::shared_ptr<detail::Operation> op) : op_(std::move(op)) {}
+  void cancel() noexcept;
+
+ private:
+  std::shared_ptr<detail::Operation> op_;
+};
+
+using ProbeCallback = std::function<void(ProbeResult)>;
+
+/// What the probes of one HealthChecker share: the loop, the options, the TLS client context,
+/// resolved script users and a random source for DNS / ICMP identifiers.
+class ProbeContext {
+ public:
+  ProbeContext(asio::io_context& io, ProbeOptions options);
+  ~ProbeContext();
+  ProbeContext(const ProbeContext&) = delete;
+  ProbeContext& operator=(const ProbeContext&) = delete;
+
+  [[nodiscard]] asio::io_context& io() noexcept { return io_; }
+  [[nodiscard]] const ProbeOptions& options() const noexcept { return options_; }
+  [[nodiscard]] asio::ssl::context& tls();  // created on first use
+  [[nodiscard]] UserCache& users() noexcept { return *users_; }
+  [[nodiscard]] std::uint16_t random_u16() noexcept;
+
+ private:
+  asio::io_context& io_;
+  ProbeOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<UserCache> users_;
+  std::uint64_t random_state_;
+};
+
+[[nodiscard]] ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
+
+}  // namespace health
