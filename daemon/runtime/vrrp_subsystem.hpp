@@ -1,0 +1,37 @@
+// DOC: VrrpSubsystem — the daemon's view of vrrp::Service (libvrrp/service): start/reload/stop,
+// status JSON, the demote/promote/garp control commands, metrics and the systemd STATUS= phrase.
+// It adds no VRRP logic; everything here is translation.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "common/log.hpp"
+#include "common/script_runner.hpp"
+#include "daemon/runtime/subsystem.hpp"
+#include "libvrrp/service/service.hpp"
+
+namespace vigild {
+
+class VrrpSubsystem final : public Subsystem {
+ public:
+  // `script_runner` runs vrrp_script checks and notify scripts. Null: an InterimScriptRunner owned
+  // here, until the daemon passes common/process's runner.
+  VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner* script_runner = nullptr);
+
+  [[nodiscard]] std::string_view name() const override { return "vrrp"; }
+  vigil::Result<void> start(const conf::Config& config) override;
+  [[nodiscard]] std::vector<std::string> plan_reload(const conf::Config& next) const override;
+  vigil::Result<void> reload(const conf::Config& next) override;
+  void stop(StopMode mode, std::function<void()> done) override;
+  [[nodiscard]] nlohmann::json status() const override;
+  std::optional<vigil::Result<nlohmann::json>> command(const Command& command) override;
+  void collect_metrics(std::vector<MetricSample>& out) const override;
+  [[nodiscard]] std::string status_line() const override;
+
+ private:
+  std::unique_ptr<vigil::ScriptRunner> own_runner_;
+  vrrp::Service service_;
+};
+
+}  // namespace vigild
