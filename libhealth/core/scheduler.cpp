@@ -37,6 +37,9 @@ std::optional<ProbeId> Scheduler::pop_due(TimePoint now) {
   stats_.total_lateness += lateness;
   if (lateness > stats_.max_lateness) stats_.max_lateness = lateness;
   if (lateness > options_.late_after) ++stats_.late;
+  std::size_t bucket = 0;
+  while (bucket < k_lateness_bounds.size() && lateness > k_lateness_bounds[bucket]) ++bucket;
+  ++stats_.lateness_histogram[bucket];
   return id;
 }
 

@@ -10,6 +10,7 @@
 // The per-turn start cap and time budget are the service's (it owns the clock); this class is pure.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -30,11 +31,19 @@ struct SchedulerOptions {
   Duration late_after = std::chrono::milliseconds(100);
 };
 
+/// Upper bounds of the start-lateness histogram buckets; the last bucket is everything above.
+inline constexpr std::array<Duration, 12> k_lateness_bounds{
+    std::chrono::microseconds(100), std::chrono::microseconds(250), std::chrono::microseconds(500),
+    std::chrono::milliseconds(1),   std::chrono::milliseconds(2),   std::chrono::milliseconds(5),
+    std::chrono::milliseconds(10),  std::chrono::milliseconds(25),  std::chrono::milliseconds(50),
+    std::chrono::milliseconds(100), std::chrono::milliseconds(1000), std::chrono::milliseconds(10000)};
+
 struct SchedulerStats {
   std::uint64_t started = 0;
   std::uint64_t late = 0;          // starts more than late_after behind their due time
   Duration max_lateness{0};        // worst since start
   Duration total_lateness{0};      // sum over all starts (mean = total / started)
+  std::array<std::uint64_t, k_lateness_bounds.size() + 1> lateness_histogram{};  // per k_lateness_bounds
   std::size_t queued = 0;
   std::size_t in_flight = 0;
 };

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <ctime>
 
 namespace health {
 
@@ -27,6 +28,16 @@ std::string status_text(const RealServerStatus& s) {
 
 std::string endpoint_text(const RealServerId& id) { return format_endpoint(id.address, id.port); }
 
+Duration thread_cpu() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::duration_cast<Duration>(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+/// How long to hold new starts when the loop is over its budget: short enough to follow the
+/// average closely, long enough that the hold itself costs nothing.
+constexpr Duration k_budget_hold = std::chrono::milliseconds(2);
+
 }  // namespace
 
 HealthChecker::HealthChecker(asio::io_context& io, vigil::log::Logger& logger, ChangeHandler on_change,
@@ -34,7 +45,8 @@ HealthChecker::HealthChecker(asio::io_context& io, vigil::log::Logger& logger, C
     : io_(io), log_(logger), on_change_(std::move(on_change)), options_(std::move(options)),
       max_in_flight_(fd_bounded(options_.scheduler.max_in_flight)),
       registry_(SchedulerOptions{max_in_flight_, options_.scheduler.late_after}),
-      probes_(io, options_.probes), saturation_(options_.saturation_window), wake_(io),
+      probes_(io, options_.probes), saturation_(options_.saturation_window), budget_(options_.max_loop_share),
+      wake_(io),
       rng_(options_.seed.value_or(std::random_device{}())) {
   if (max_in_flight_ < options_.scheduler.max_in_flight) {
     log_.warning("health: at most " + std::to_string(max_in_flight_) +
@@ -75,6 +87,7 @@ HealthCounters HealthChecker::counters() const {
   c.scheduler = registry_.scheduler().stats();
   c.saturated = saturation_.saturated();
   c.stretch = saturation_.stretch();
+  c.loop_share = budget_.share();
   c.probes = registry_.probe_count();
   c.servers = registry_.server_count();
   return c;
@@ -82,8 +95,9 @@ HealthCounters HealthChecker::counters() const {
 
 void HealthChecker::arm() {
   if (pump_posted_ || registry_.scheduler().at_capacity()) return;  // a completion re-arms
-  const auto next = registry_.next_due();
+  auto next = registry_.next_due();
   if (!next) return;
+  next = std::max(*next, held_until_);
   if (armed_for_ && *armed_for_ <= *next) return;  // already waking early enough
   armed_for_ = *next;
   wake_.expires_at(*next);
@@ -98,6 +112,12 @@ void HealthChecker::pump() noexcept {
   pump_posted_ = false;
   try {
     const auto turn_start = Clock::now();
+    if (!budget_.allow(turn_start, thread_cpu())) {
+      ++counters_.budget_holds;
+      held_until_ = turn_start + k_budget_hold;
+      arm();
+      return;
+    }
     std::size_t started = 0;
     bool budget_spent = false;
     while (started < options_.max_starts_per_turn) {

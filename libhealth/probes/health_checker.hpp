@@ -12,8 +12,10 @@
 // VRRP first: the service starts at most max_starts_per_turn probes, and stops earlier once
 // turn_budget of loop time is spent, then posts itself to the back of the queue so that timers
 // and packets already waiting (VRRP adverts) run before the next batch. Every probe handler is
-// short (no blocking call anywhere). Past saturation the scheduler's earliest-due-first order and
-// in-flight cap stretch every check's interval evenly; a log line and counters() say so.
+// short (no blocking call anywhere), and new probes wait while the loop thread is busier than
+// max_loop_share (LoopBudget). Past saturation the scheduler's earliest-due-first order, the
+// in-flight cap and the budget stretch every check's interval evenly; a log line and counters()
+// say so.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "libhealth/core/loop_budget.hpp"
 #include "libhealth/core/registry.hpp"
 #include "libhealth/core/saturation_monitor.hpp"
 #include "libhealth/probes/asio.hpp"
@@ -35,9 +38,10 @@ namespace health {
 
 struct HealthCheckerOptions {
   SchedulerOptions scheduler{};   // max_in_flight is also capped by RLIMIT_NOFILE at construction
-  std::size_t max_starts_per_turn = 32;
+  std::size_t max_starts_per_turn = 8;
   Duration turn_budget = std::chrono::microseconds(500);
   Duration saturation_window = std::chrono::seconds(10);
+  double max_loop_share = 0.6;        // new probes wait while the loop thread is busier (1 = off)
   ProbeOptions probes{};
   std::optional<std::uint64_t> seed;  // start jitter; std::random_device when absent
 };
@@ -49,6 +53,8 @@ struct HealthCounters {
   std::uint64_t checker_transitions = 0;
   std::uint64_t server_changes = 0;
   std::uint64_t turns = 0;            // batches of probe starts
+  std::uint64_t budget_holds = 0;     // turns that started nothing because the loop was too busy
+  double loop_share = 0;              // moving average of the loop thread's busy share
   bool saturated = false;             // probe starts ran late in the last window
   Duration stretch{0};                // mean lateness of probe starts in the last window
   std::size_t probes = 0;             // distinct (shared) probes
@@ -94,8 +100,10 @@ class HealthChecker {
   Registry registry_;
   ProbeContext probes_;
   SaturationMonitor saturation_;
+  LoopBudget budget_;
   asio::steady_timer wake_;
   std::optional<TimePoint> armed_for_;
+  TimePoint held_until_{};  // the budget held starts back: no pump before this
   bool pump_posted_ = false;
   std::unordered_map<ProbeId, ProbeHandle> running_;
   std::mt19937_64 rng_;

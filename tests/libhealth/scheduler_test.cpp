@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "libhealth/core/loop_budget.hpp"
 #include "libhealth/core/saturation_monitor.hpp"
 #include "libhealth/core/scheduler.hpp"
 #include "libhealth/core/tracker.hpp"
@@ -70,6 +71,8 @@ TEST_CASE("lateness is measured at each start and late rounds are counted", "[sc
   CHECK(stats.late == 1);
   CHECK(stats.max_lateness == 300ms);
   CHECK(stats.total_lateness == 350ms);
+  CHECK(stats.lateness_histogram[8] == 1);   // 50 ms: the (25 ms, 50 ms] bucket
+  CHECK(stats.lateness_histogram[10] == 1);  // 300 ms: (100 ms, 1 s]
 }
 
 TEST_CASE("past saturation every check still runs, at an evenly longer interval", "[scheduler]") {
@@ -139,4 +142,34 @@ TEST_CASE("the saturation monitor logs once per window while late, and once when
   CHECK_FALSE(m.saturated());
   stats.started = 3000;
   CHECK_FALSE(m.observe(stats, t0 + 30s));  // quiet while healthy
+}
+
+TEST_CASE("the loop budget holds new probes back while the loop thread is too busy", "[scheduler]") {
+  health::LoopBudget budget(0.5, 100ms);
+  TimePoint now = t0;
+  health::Duration busy{0};
+  CHECK(budget.allow(now, busy));
+  // 20% busy for a while: allowed.
+  for (int i = 0; i < 50; ++i) {
+    now += 10ms;
+    busy += 2ms;
+    CHECK(budget.allow(now, busy));
+  }
+  CHECK(budget.share() == Approx(0.2).margin(0.01));
+  // Fully busy: within a window the share passes the cap and starts are held.
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) {
+    now += 10ms;
+    busy += 10ms;
+    allowed += budget.allow(now, busy) ? 1 : 0;
+  }
+  CHECK(allowed < 10);
+  CHECK_FALSE(budget.allow(now, busy));
+  // Idle again: it recovers.
+  for (int i = 0; i < 20; ++i) {
+    now += 10ms;
+    (void)budget.allow(now, busy);
+  }
+  CHECK(budget.allow(now, busy));
+  CHECK(health::LoopBudget(1.0).allow(t0, 0ms));  // 1.0 disables it
 }
