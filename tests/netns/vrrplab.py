@@ -268,6 +268,14 @@ class Host:
         # the link-local address (IPv6 sources) must exist before a daemon starts
         wait_for(f"link-local address on {name}", lambda: "fe80::" in self.sh(f"ip -6 addr show dev {self.ifname}"), 5)
 
+    def extra_port(self, ifname):
+        """A second interface on the switch (for track_interface); returns its switch-side port name."""
+        port = f"q{self.lab.short}{self.name}"[:15]
+        run("ip", "-n", self.lab.switch_ns, "link", "add", port, "type", "veth", "peer", "name", ifname, "netns", self.ns)
+        run("ip", "-n", self.lab.switch_ns, "link", "set", port, "master", "br0", "up")
+        self.sh(f"ip link set {ifname} up")
+        return port
+
     def sh(self, command, check=True, timeout=20):
         return run("ip", "netns", "exec", self.ns, "sh", "-c", command, check=check, timeout=timeout)
 
@@ -410,7 +418,7 @@ class Lab:
         self.hosts[name] = h
         return h
 
-    def sniff(self, expression="vrrp or arp or icmp6"):
+    def sniff(self, expression="ip proto 112 or ip6 proto 112 or arp or icmp6"):
         """tcpdump on the bridge with kernel timestamps."""
         self.sniffer = LineCollector(["ip", "netns", "exec", self.switch_ns, "tcpdump", "-i", "br0", "-n", "-e",
                                       "-tt", "-l", "-U", expression], os.path.join(self.dir, "bridge.pcap.txt"))
@@ -510,6 +518,9 @@ def advert_v3(src, dst, vrid, priority, vips, interval_cs=20, count=None, corrup
 def inject_main(argv):
     """inject SRC VRID PRIORITY KIND COUNT [VIP...]: send crafted adverts to 224.0.0.18."""
     src, vrid, priority, kind, count = argv[0], int(argv[1]), int(argv[2]), argv[3], int(argv[4])
+    rate = 0
+    if ":" in kind:  # "ttl:10000" = 10,000 packets/s
+        kind, rate = kind.split(":")[0], int(kind.split(":")[1])
     vips = argv[5:] or ["198.18.0.100"]
     dst = "224.0.0.18"
     ttl = 64 if kind == "ttl" else 255
@@ -531,8 +542,13 @@ def inject_main(argv):
     header = struct.pack("!BBHHHBBH4s4s", 0x45, 0xC0, 20 + len(payload), random.randint(0, 65535), 0, ttl, 112, 0,
                          socket.inet_aton(src), socket.inet_aton(dst))
     header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
-    for _ in range(count):
+    start = time.monotonic()
+    for i in range(count):
         s.sendto(header + payload, (dst, 0))
+        if rate and i % 100 == 99:
+            ahead = start + (i + 1) / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
     print(f"sent {count} {kind} adverts")
 
 
