@@ -32,12 +32,9 @@ struct InterimScriptRunner::Child {
 
 InterimScriptRunner::InterimScriptRunner(boost::asio::io_context& io) : io_(io) {}
 
-InterimScriptRunner::~InterimScriptRunner() {
-  for (auto& [id, child] : children_) {
-    ::kill(-child->pid, SIGKILL);
-    ::waitpid(child->pid, nullptr, 0);
-  }
-}
+// Children still running are left to finish: a notify_stop started during the stop must not be
+// killed by the daemon exiting (keepalived lets it run too). init reaps them.
+InterimScriptRunner::~InterimScriptRunner() = default;
 
 void InterimScriptRunner::run(const vigil::ScriptSpec& spec, std::function<void(const vigil::ScriptOutcome&)> done) {
   std::vector<std::string> args{"/bin/sh", "-c", spec.command + " \"$@\"", "sh"};
