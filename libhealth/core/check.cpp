@@ -31,6 +31,7 @@ std::string_view kind_name(const CheckSpec& spec) noexcept {
                         [](const UdpSpec&) { return std::string_view("UDP_CHECK"); },
                         [](const DnsSpec&) { return std::string_view("DNS_CHECK"); },
                         [](const PingSpec&) { return std::string_view("PING_CHECK"); },
+                        [](const SmtpSpec&) { return std::string_view("SMTP_CHECK"); },
                     },
                     spec);
 }

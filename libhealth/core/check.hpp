@@ -97,7 +97,12 @@ struct PingSpec {
   friend auto operator<=>(const PingSpec&, const PingSpec&) = default;
 };
 
-using CheckSpec = std::variant<TcpSpec, HttpSpec, MiscSpec, UdpSpec, DnsSpec, PingSpec>;
+struct SmtpSpec {
+  std::string helo_name = "smtpchecker.keepalived.org";  // keepalived's SMTP_DEFAULT_HELO
+  friend auto operator<=>(const SmtpSpec&, const SmtpSpec&) = default;
+};
+
+using CheckSpec = std::variant<TcpSpec, HttpSpec, MiscSpec, UdpSpec, DnsSpec, PingSpec, SmtpSpec>;
 
 /// What is probed and how long one attempt may take (connect_timeout; misc_timeout for scripts).
 struct ProbeSpec {

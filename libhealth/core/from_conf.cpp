@@ -152,7 +152,14 @@ RealServerDefinition from_conf(const conf::GlobalDefs& global, const conf::Virtu
       case conf::CheckerKind::ping:
         def.probe.spec = PingSpec{};
         break;
-      case conf::CheckerKind::smtp:
+      case conf::CheckerKind::smtp: {
+        SmtpSpec out_spec;
+        if (const auto* smtp = std::get_if<conf::SmtpCheckSpec>(&checker.spec); smtp && !smtp->helo_name.empty()) {
+          out_spec.helo_name = smtp->helo_name;
+        }
+        def.probe.spec = out_spec;
+        break;
+      }
       case conf::CheckerKind::file:
       case conf::CheckerKind::bfd:
         warnings.push_back(warning(checker.loc, std::string(conf::to_string(checker.kind)) +

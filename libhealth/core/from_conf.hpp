@@ -4,7 +4,7 @@
 // resolution: connect address/port defaulting to the real server's, virtualhost falling back to
 // the virtual server's, SNI, the script user falling back to global script_user, DNS type names.
 //
-// Checkers vigil does not run (SMTP_CHECK, FILE_CHECK, BFD_CHECK) are left out with a warning
+// Checkers vigil does not run (FILE_CHECK, BFD_CHECK) are left out with a warning
 // naming them, so the real server is judged by its other checkers; the daemon prints the warnings.
 #pragma once
 

@@ -10,7 +10,8 @@ Tracker::Tracker(const Timing& timing, std::optional<Health> initial)
     : timing_(timing), state_(initial.value_or(timing.alpha ? Health::down : Health::up)) {}
 
 TimePoint Tracker::first_probe(TimePoint now, double unit_random) const {
-  const Duration spread = timing_.warmup.value_or(timing_.delay_loop);
+  Duration spread = timing_.warmup.value_or(timing_.delay_loop);
+  if (!timing_.warmup && state_ == Health::down) spread = std::min(spread, k_down_start_spread);
   const double r = std::isfinite(unit_random) ? std::clamp(unit_random, 0.0, 1.0) : 0.0;
   const auto offset = std::llround(static_cast<double>(spread.count()) * r);
   return now + Duration{offset};

@@ -13,6 +13,10 @@
 //    delay counts from the end of the probe, so a slow probe never overlaps the next one.
 //  * The first probe comes at a random offset in [0, warmup] (absent warmup: [0, delay_loop]),
 //    which also spreads thousands of checks over the interval. The random draw is an input.
+//    Exception: without warmup, a check that starts down (alpha, or carried down across a
+//    reload) is spread over at most k_down_start_spread, so an alpha pool is not left empty for
+//    a whole delay_loop after a start (keepalived probes those at once; the scheduler's cap and
+//    loop budget absorb the burst).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +39,8 @@ struct TrackerStep {
   std::optional<Transition> transition;  // set only when the state changed
   std::uint32_t failures = 0;            // consecutive failures so far in this up period
 };
+
+inline constexpr Duration k_down_start_spread = std::chrono::seconds(1);
 
 class Tracker {
  public:

@@ -46,8 +46,8 @@ struct ChildFailure {
 }
 
 /// Runs in the forked child: async-signal-safe calls only.
-[[noreturn]] void run_child(const char* path, char* const* argv, const std::optional<Credentials>& credentials,
-                            int output_fd, int error_fd) {
+[[noreturn]] void run_child(const char* path, char* const* argv, const Credentials* credentials, int output_fd,
+                            int error_fd) {
   if (::setpgid(0, 0) != 0) child_fail(error_fd, Stage::setpgid);
 
   struct sigaction dfl {};
@@ -107,6 +107,11 @@ vigil::Result<SpawnedChild> spawn_child(const std::vector<std::string>& argv,
   const auto path = find_in_path(argv[0]);
   if (!path) return vigil::make_error("'" + argv[0] + "' not found in PATH");
 
+  // Running as the script user already (an unprivileged daemon, or script_user = root): nothing to
+  // switch, and setgroups() would need CAP_SETGID for nothing.
+  const Credentials* switch_to = credentials ? &*credentials : nullptr;
+  if (switch_to && switch_to->uid == ::geteuid() && switch_to->gid == ::getegid()) switch_to = nullptr;
+
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -123,7 +128,7 @@ vigil::Result<SpawnedChild> spawn_child(const std::vector<std::string>& argv,
   }
 
   const pid_t pid = ::fork();
-  if (pid == 0) run_child(path->c_str(), args.data(), credentials, output[1], error[1]);
+  if (pid == 0) run_child(path->c_str(), args.data(), switch_to, output[1], error[1]);
   ::close(output[1]);
   ::close(error[1]);
   if (pid < 0) {

@@ -61,6 +61,7 @@ ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallb
                         [&](const UdpSpec&) { return detail::start_udp_probe(context, spec, std::move(done)); },
                         [&](const DnsSpec&) { return detail::start_dns_probe(context, spec, std::move(done)); },
                         [&](const PingSpec&) { return detail::start_ping_probe(context, spec, std::move(done)); },
+                        [&](const SmtpSpec&) { return detail::start_smtp_probe(context, spec, std::move(done)); },
                     },
                     spec.spec);
 }

@@ -11,5 +11,6 @@ namespace health::detail {
 [[nodiscard]] ProbeHandle start_udp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
 [[nodiscard]] ProbeHandle start_dns_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
 [[nodiscard]] ProbeHandle start_ping_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
+[[nodiscard]] ProbeHandle start_smtp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
 
 }  // namespace health::detail

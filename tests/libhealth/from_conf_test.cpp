@@ -56,6 +56,7 @@ TEST_CASE("from_conf resolves targets, specs and users; unsupported checkers war
   rs.checkers.push_back(dns);
 
   rs.checkers.push_back(checker(conf::CheckerKind::smtp));
+  rs.checkers.push_back(checker(conf::CheckerKind::file));
   vs.real_servers.push_back(rs);
   config.virtual_servers.push_back(vs);
 
@@ -65,7 +66,7 @@ TEST_CASE("from_conf resolves targets, specs and users; unsupported checkers war
   CHECK(server.id.virtual_server == "192.168.1.10:443/tcp");
   CHECK(server.id.port == 8443);
   CHECK(server.weight == 3);
-  REQUIRE(server.checks.size() == 4);
+  REQUIRE(server.checks.size() == 5);
 
   const auto& t = server.checks[0];
   CHECK(t.probe.target.ip == rs.address);
@@ -92,8 +93,10 @@ TEST_CASE("from_conf resolves targets, specs and users; unsupported checkers war
   CHECK(ds.qtype == 28);
   CHECK(ds.name == "example.com");
 
+  CHECK(std::get<health::SmtpSpec>(server.checks[4].probe.spec).helo_name == "smtpchecker.keepalived.org");
+
   REQUIRE(out.warnings.size() == 1);
-  CHECK(out.warnings[0] == "k.conf:12:5: warning: SMTP_CHECK is not implemented by vigil; this checker is ignored");
+  CHECK(out.warnings[0] == "k.conf:12:5: warning: FILE_CHECK is not implemented by vigil; this checker is ignored");
 }
 
 TEST_CASE("alpha on the real server or virtual server starts its checks down", "[from_conf]") {

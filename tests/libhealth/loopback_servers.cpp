@@ -4,6 +4,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/read_until.hpp>
+
 #include <catch2/catch.hpp>
 
 namespace vigil_test {
@@ -197,6 +199,47 @@ void HttpServer::accept() {
     } else {
       asio::co_spawn(io_, serve_plain(std::move(socket), seen), asio::detached);
     }
+    accept();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+asio::awaitable<void> talk_smtp(tcp::socket socket, std::string greeting, std::shared_ptr<std::string> helo) {
+  error_code ec;
+  co_await asio::async_write(socket, asio::buffer(greeting), ec_token(ec));
+  std::string buffer;
+  for (;;) {
+    const std::size_t n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n", ec_token(ec));
+    if (ec) co_return;
+    const std::string line = buffer.substr(0, n - 2);
+    buffer.erase(0, n);
+    std::string reply = "500 what\r\n";
+    if (line.rfind("HELO ", 0) == 0) {
+      *helo = line.substr(5);
+      reply = "250 pleased to meet you\r\n";
+    } else if (line == "QUIT") {
+      reply = "221 bye\r\n";
+    }
+    co_await asio::async_write(socket, asio::buffer(reply), ec_token(ec));
+    if (ec || line == "QUIT") co_return;
+  }
+}
+
+}  // namespace
+
+SmtpServer::SmtpServer(asio::io_context& io, std::string greeting)
+    : io_(io), acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      port_(acceptor_.local_endpoint().port()), greeting_(std::move(greeting)) {
+  accept();
+}
+
+void SmtpServer::accept() {
+  acceptor_.async_accept([this, helo = helo_](const error_code& ec, tcp::socket socket) {
+    if (ec) return;
+    asio::co_spawn(io_, talk_smtp(std::move(socket), greeting_, helo), asio::detached);
     accept();
   });
 }

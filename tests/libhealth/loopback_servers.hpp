@@ -120,6 +120,22 @@ class DnsServer {
   std::shared_ptr<std::vector<std::uint8_t>> last_query_ = std::make_shared<std::vector<std::uint8_t>>();
 };
 
+/// A minimal SMTP server: sends `greeting`, answers HELO with 250 (recording the name), QUIT with 221.
+class SmtpServer {
+ public:
+  SmtpServer(asio::io_context& io, std::string greeting);
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] const std::string& helo() const { return *helo_; }
+
+ private:
+  void accept();
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_;
+  std::string greeting_;
+  std::shared_ptr<std::string> helo_ = std::make_shared<std::string>();
+};
+
 /// Answers every datagram with `reply` (or stays silent when it is empty).
 class UdpServer {
  public:

@@ -3,6 +3,7 @@
 // exit 0/1/n, hang or flood, UDP and DNS responders, ICMP echo. Each wait is bounded.
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -263,11 +264,13 @@ TEST_CASE("MISC_CHECK: exit codes, dynamic weight, hang, flood, users", "[misc]"
     CHECK(r.latency < 3s);
   }
   SECTION("the script runs as the script user") {
-    if (::geteuid() != 0) {
-      FAIL("needs root to switch users (running as uid " << ::geteuid() << ")");
-    }
-    auto spec = misc_spec("test \"$(id -u)\" = \"$(id -u nobody)\"");
-    std::get<health::MiscSpec>(spec.spec).user = "nobody";
+    // As root: switch to nobody. Otherwise: name ourselves, which needs no switch at all.
+    const bool root = ::geteuid() == 0;
+    const passwd* self = ::getpwuid(::geteuid());
+    REQUIRE(self);
+    const std::string user = root ? "nobody" : self->pw_name;
+    auto spec = misc_spec("test \"$(id -u)\" = \"$(id -u " + user + ")\"");
+    std::get<health::MiscSpec>(spec.spec).user = user;
     CHECK(run_probe(io, context, spec).ok);
     std::get<health::MiscSpec>(spec.spec).user = "no-such-user-vigil";
     const auto r = run_probe(io, context, spec);
@@ -339,6 +342,34 @@ TEST_CASE("DNS_CHECK against a tiny DNS responder", "[dns]") {
   SECTION("no server") {
     const auto r = run_probe(io, context, dns_probe(closed_udp_port(io), "example.com", 1));
     CHECK(r.reason == "port unreachable (ICMP): no DNS server");
+  }
+}
+
+TEST_CASE("SMTP_CHECK: multi-line greeting, HELO, refusals", "[smtp]") {
+  asio::io_context io;
+  ProbeContext context(io, {});
+  const auto smtp_probe = [](std::uint16_t port, const std::string& helo) {
+    ProbeSpec spec = tcp_spec("127.0.0.1", port, 500ms);
+    spec.spec = health::SmtpSpec{helo};
+    return spec;
+  };
+  SECTION("a server that greets and accepts HELO is up") {
+    SmtpServer server(io, "220-mail.example.com ESMTP\r\n220 ready\r\n");
+    const auto r = run_probe(io, context, smtp_probe(server.port(), "checker.example.com"));
+    CHECK(r.ok);
+    CHECK(r.reason == "SMTP greeting 220, HELO 250");
+    CHECK(server.helo() == "checker.example.com");
+  }
+  SECTION("a 554 greeting is down") {
+    SmtpServer server(io, "554 go away\r\n");
+    const auto r = run_probe(io, context, smtp_probe(server.port(), "x"));
+    CHECK_FALSE(r.ok);
+    CHECK(r.reason == "SMTP greeting 554 go away");
+  }
+  SECTION("a server that is not SMTP is down") {
+    HttpServer http(io);
+    const auto r = run_probe(io, context, smtp_probe(http.port(), "x"));
+    CHECK_FALSE(r.ok);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "libhealth/core/http_rules.hpp"
 #include "libhealth/core/icmp_codec.hpp"
 #include "libhealth/core/misc_rules.hpp"
+#include "libhealth/core/smtp_rules.hpp"
 #include "libhealth/core/udp_rules.hpp"
 
 using namespace std::chrono_literals;
@@ -181,4 +182,19 @@ TEST_CASE("ICMP echo requests carry a valid checksum and replies are recognised"
   CHECK(v6[0] == 128);
   v6[0] = 129;
   CHECK(parse_icmp_echo_reply(vigil::Family::v6, v6, false));
+}
+
+TEST_CASE("SMTP replies: single and multi-line, incomplete, malformed", "[smtp]") {
+  CHECK_FALSE(parse_smtp_reply("220 mail.example.com ESMTP"));  // no line end yet
+  auto r = parse_smtp_reply("220 mail.example.com ESMTP\r\n");
+  REQUIRE(r);
+  CHECK(r->code == 220);
+  CHECK(r->text == "mail.example.com ESMTP");
+  CHECK_FALSE(parse_smtp_reply("220-first\r\n220-second\r\n"));  // continuation lines only
+  r = parse_smtp_reply("220-first\r\n220-second\r\n220 last\r\n");
+  REQUIRE(r);
+  CHECK(r->code == 220);
+  CHECK(r->text == "last");
+  CHECK(parse_smtp_reply("250\n")->code == 250);
+  CHECK(parse_smtp_reply("hello\r\n")->code == -1);
 }

@@ -117,3 +117,11 @@ TEST_CASE("the first probe comes at a random offset within warmup, else within d
   no_warmup.warmup = 0s;
   CHECK(Tracker(no_warmup).first_probe(t0, 0.9) == t0);
 }
+
+TEST_CASE("a check that starts down is probed within a second unless warmup says otherwise", "[tracker]") {
+  CHECK(Tracker(timing(1, true)).first_probe(t0, 0.5) == t0 + 500ms);        // not 5 s: alpha
+  CHECK(Tracker(timing(1), Health::down).first_probe(t0, 1.0) == t0 + 1s);   // carried down
+  Timing slow = timing(1, true);
+  slow.warmup = 8s;
+  CHECK(Tracker(slow).first_probe(t0, 0.5) == t0 + 4s);  // an explicit warmup wins
+}
