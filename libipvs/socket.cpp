@@ -36,6 +36,11 @@ constexpr std::size_t k_dest_slots = 8;
 // cut at message boundaries below this, or below half the send buffer when that is smaller.
 constexpr std::size_t k_max_send = 64 * 1024;
 
+// netlink_rcv_skb sends no ACK when a handler returns -EINTR: it takes that for "a dump was
+// started". IPVS returns it from DEL_DAEMON when the sync thread had not run yet (kthread_stop
+// gives -EINTR; seen in the VM tests), and the request would otherwise wait for the timeout.
+constexpr std::string_view no_ack_note = "no ACK: netlink does not acknowledge a command that fails with EINTR";
+
 vigil::Error errno_error(const std::string& what, int err) { return vigil::Error{what + ": " + errno_text(err), err}; }
 
 void set_buffer(int fd, int force_opt, int opt, int bytes) {
@@ -201,12 +206,18 @@ Result<std::vector<Message>> Socket::transact(Channel& channel, const Request& r
   const std::uint32_t seq = next_seq_++;
   tx_.clear();
   request.encode_into(tx_, family_id_, seq);
+  // A NOOP barrier in the same send fences a non-dump request (see no_ack_note). Not for dumps:
+  // a dump continues after the first part, so the barrier's ACK would overtake its NLMSG_DONE.
+  const bool fenced = !request.is_dump();
+  const std::uint32_t barrier = fenced ? next_seq_++ : 0;
+  if (fenced) Request::barrier().encode_into(tx_, family_id_, barrier);
   if (auto sent = send_bytes(channel, tx_); !sent) return sent.error();
   std::vector<Message> replies;
   for (;;) {
     auto batch = receive(channel, dest_family);
     if (!batch) return batch.error();
     for (auto& m : *batch) {
+      if (fenced && seq_of(m) == barrier) return vigil::Error{errno_text(EINTR) + " (" + std::string(no_ack_note) + ")", EINTR};
       if (seq_of(m) != seq) continue;  // a late reply to an earlier, abandoned request
       if (const auto* ack = std::get_if<AckMsg>(&m)) {
         if (ack->error != 0)
@@ -352,37 +363,39 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
     for (std::size_t i = 0; i < count; ++i) fail(i, operation_error(plan.operations[begin + i], err, why));
   };
 
-  // Encode the window; send whenever the buffer would exceed max_send (message boundaries).
+  // Encode the window, closed by a NOOP barrier; send whenever the buffer would exceed max_send
+  // (cut at message boundaries). When the barrier's ACK is in, every operation of the window has
+  // been answered, except one the kernel did not acknowledge (see no_ack_note).
+  std::vector<std::uint32_t> barriers{next_seq_++};
   std::size_t sent_upto = 0;  // operations [0, sent_upto) of this window are on their way
   tx_.clear();
   std::size_t in_buffer_from = 0;
+  auto flush = [&](std::size_t upto) {
+    if (tx_.empty()) return;
+    if (auto sent = send_bytes(*main_, tx_); !sent) {
+      for (std::size_t j = in_buffer_from; j < upto; ++j)
+        fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
+    }
+    tx_.clear();
+    in_buffer_from = upto;
+  };
   for (std::size_t i = 0; i < count; ++i) {
     const Request request = Request::from(plan.operations[begin + i]);
-    if (!tx_.empty() && tx_.size() + request.encoded_size() > main_->max_send) {
-      if (auto sent = send_bytes(*main_, tx_); !sent) {
-        for (std::size_t j = in_buffer_from; j < i; ++j)
-          fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
-      }
-      tx_.clear();
-      in_buffer_from = i;
-    }
+    if (!tx_.empty() && tx_.size() + request.encoded_size() > main_->max_send) flush(i);
     request.encode_into(tx_, family_id_, seq_base + static_cast<std::uint32_t>(i));
     sent_upto = i + 1;
   }
-  if (!tx_.empty()) {
-    if (auto sent = send_bytes(*main_, tx_); !sent) {
-      for (std::size_t j = in_buffer_from; j < sent_upto; ++j)
-        fail(j, operation_error(plan.operations[begin + j], sent.error().code, "not sent"));
-    }
-  }
+  Request::barrier().encode_into(tx_, family_id_, barriers.front());
+  flush(sent_upto);
 
-  std::optional<std::uint32_t> barrier_seq;
   bool barrier_seen = false;
+  int unanswered_errno = EINTR;
+  std::string_view unanswered_why = no_ack_note;
   auto handle = [&](const std::vector<Message>& batch) {
     for (const auto& m : batch) {
       const auto* ack = std::get_if<AckMsg>(&m);
       if (ack == nullptr) continue;
-      if (barrier_seq && ack->seq == *barrier_seq) {
+      if (std::find(barriers.begin(), barriers.end(), ack->seq) != barriers.end()) {
         barrier_seen = true;
         continue;
       }
@@ -397,6 +410,7 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
     }
   };
   constexpr std::string_view k_lost = "ACK lost; state unknown until the next dump";
+  bool drained = false;
   while (pending > 0 && !barrier_seen) {
     auto batch = receive(*main_, Family::v4, true);
     if (batch) {
@@ -404,20 +418,24 @@ void Socket::apply_window(const Plan& plan, std::size_t begin, std::size_t end, 
       continue;
     }
     const int err = batch.error().code;
-    if (err == ENOBUFS && !barrier_seq) {
-      // The kernel dropped ACKs (receive buffer full). Take what survived, then send a NOOP
-      // barrier: once its ACK is in, every surviving ACK of this window has been read.
+    if (err == ENOBUFS && !drained) {
+      // The kernel dropped replies (receive buffer full): the first barrier may be lost too.
+      // Take what survived, then send another barrier: once either barrier's ACK is in, every
+      // surviving ACK of this window has been read; the missing ones were dropped.
+      drained = true;
+      unanswered_errno = ENOBUFS;
+      unanswered_why = k_lost;
       for (auto more = receive(*main_, Family::v4, false); more; more = receive(*main_, Family::v4, false))
         handle(*more);
-      barrier_seq = next_seq_++;
+      barriers.push_back(next_seq_++);
       tx_.clear();
-      Request::barrier().encode_into(tx_, family_id_, *barrier_seq);
+      Request::barrier().encode_into(tx_, family_id_, barriers.back());
       if (send_bytes(*main_, tx_)) continue;
     }
     fail_rest(err, err == ENOBUFS ? k_lost : std::string_view(batch.error().message));
     break;
   }
-  if (barrier_seen) fail_rest(ENOBUFS, k_lost);
+  if (barrier_seen) fail_rest(unanswered_errno, unanswered_why);
   std::sort(report.failures.begin(), report.failures.end(),
             [](const OpFailure& a, const OpFailure& b) { return a.index < b.index; });
 }

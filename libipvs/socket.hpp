@@ -56,6 +56,10 @@ struct mnl_socket;
 namespace ipvs {
 
 struct SocketOptions {
+  /// Per reply. Table changes answer in microseconds, but starting/stopping a sync daemon takes
+  /// the rtnl lock and stops kernel threads: behind a busy rtnl (namespaces being torn down)
+  /// that has taken over 5 s in the VM. A timed-out request is reported; its late reply is
+  /// recognised by sequence number and dropped.
   std::chrono::milliseconds receive_timeout{5000};
   std::size_t window = 256;           // operations per batched send
   int buffer_bytes = 4 << 20;         // SO_RCVBUF(FORCE) / SO_SNDBUF(FORCE)
