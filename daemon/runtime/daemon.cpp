@@ -54,6 +54,7 @@ int Daemon::run() {
     if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
   }
   subsystems_ = make_subsystems(io_, log_, options_);
+  for (auto& s : subsystems_) s->set_change_listener([this] { update_status_line(); });
   for (auto& s : subsystems_) {
     if (auto r = s->start(config_); !r) {
       log_.error(std::string(s->name()) + ": cannot start: " + r.error().message);

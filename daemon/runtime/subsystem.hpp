@@ -51,6 +51,9 @@ class Subsystem {
   virtual void collect_metrics(std::vector<MetricSample>& out) const = 0;
   /// One short phrase for systemd's STATUS= line ("VI_1 MASTER", "2/2 real servers up").
   [[nodiscard]] virtual std::string status_line() const = 0;
+  /// Called on the loop whenever the subsystem's state changes by itself (a VRRP transition, a
+  /// real server going down), so the daemon can refresh STATUS= and tell the other subsystems.
+  virtual void set_change_listener(std::function<void()> listener) = 0;
 };
 
 }  // namespace vigild

@@ -28,6 +28,7 @@ class VrrpSubsystem final : public Subsystem {
   std::optional<vigil::Result<nlohmann::json>> command(const Command& command) override;
   void collect_metrics(std::vector<MetricSample>& out) const override;
   [[nodiscard]] std::string status_line() const override;
+  void set_change_listener(std::function<void()> listener) override { service_.on_transition(std::move(listener)); }
 
  private:
   std::unique_ptr<vigil::ScriptRunner> own_runner_;
