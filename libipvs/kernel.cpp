@@ -21,6 +21,59 @@ vigil::Error operation_error(const Operation& op, int errno_value, std::string_v
   return vigil::Error{std::move(message), errno_value};
 }
 
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+}  // namespace
+
+void record_applied(Table& cached, const Plan& plan, const ApplyReport& report) {
+  auto failure = report.failures.begin();  // sorted by index
+  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+    if (failure != report.failures.end() && failure->index == i) {
+      ++failure;
+      continue;
+    }
+    std::visit(Overloaded{
+                   [&](const AddService& o) { cached.put(o.service).dests.clear(); },
+                   [&](const SetService& o) {
+                     if (auto it = cached.services.find(o.service.key); it != cached.services.end()) {
+                       const Stats stats = it->second.service.stats;
+                       it->second.service = o.service;
+                       it->second.service.stats = stats;
+                     }
+                   },
+                   [&](const DelService& o) { cached.services.erase(o.key); },
+                   [&](const AddDest& o) {
+                     Dest d = o.dest;
+                     d.active_conns = d.inactive_conns = d.persistent_conns = 0;
+                     d.stats = {};
+                     cached.put_dest(o.service, d);
+                   },
+                   [&](const SetDest& o) {
+                     auto it = cached.services.find(o.service);
+                     if (it == cached.services.end()) return;
+                     auto d = it->second.dests.find(o.dest.key);
+                     if (d == it->second.dests.end()) return;
+                     Dest updated = o.dest;
+                     updated.active_conns = d->second.active_conns;
+                     updated.inactive_conns = d->second.inactive_conns;
+                     updated.persistent_conns = d->second.persistent_conns;
+                     updated.stats = d->second.stats;
+                     d->second = updated;
+                   },
+                   [&](const DelDest& o) {
+                     if (auto it = cached.services.find(o.service); it != cached.services.end())
+                       it->second.dests.erase(o.dest);
+                   },
+               },
+               plan.operations[i]);
+  }
+}
+
 vigil::Result<void> ApplyReport::first_error() const {
   if (failures.empty()) return {};
   return failures.front().error;

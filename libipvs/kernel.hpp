@@ -51,6 +51,11 @@ class Kernel {
   [[nodiscard]] virtual ApplyReport apply(const Plan& plan) = 0;
 };
 
+/// Updates a cached copy of the kernel's table with the operations of `plan` that succeeded
+/// (every one not in `report.failures`), so a health change can be diffed against the last dump
+/// plus what was applied since, without a new dump. Counters of kept dests stay as dumped.
+void record_applied(Table& cached, const Plan& plan, const ApplyReport& report);
+
 /// "No such process" for ESRCH (glibc's strerrordesc_np: thread-safe, no locale).
 [[nodiscard]] std::string errno_text(int errno_value);
 

@@ -63,7 +63,8 @@ struct SocketOptions {
   std::chrono::milliseconds receive_timeout{5000};
   std::size_t window = 256;           // operations per batched send
   int buffer_bytes = 4 << 20;         // SO_RCVBUF(FORCE) / SO_SNDBUF(FORCE)
-  bool load_module = true;            // run `modprobe ip_vs` when the family is not registered
+  bool load_module = true;            // fallback `modprobe ip_vs` if the family lookup (which
+                                      // autoloads the module itself) still finds nothing
 };
 
 /// IPVS_CMD_GET_INFO.

@@ -143,3 +143,34 @@ TEST_CASE("reconcile: a foreign service survives, a deleted one comes back", "[f
   CHECK(diff(want, kernel.dump().value(), owned).empty());
   CHECK(kernel.table().find(tcp("192.168.0.1", 22)) != nullptr);
 }
+
+TEST_CASE("record_applied keeps a cached table in step with the kernel, failures excluded", "[fake]") {
+  FakeKernel kernel;
+  Table want = big_table(20, 3);
+  Ownership owned;
+  owned.claim(want);
+  Table cached = kernel.dump().value();
+  Plan first = diff(want, cached, owned);
+  std::get<AddService>(first.operations[4]).service.scheduler = "nosuch";  // service #1 fails, dests ESRCH
+  auto report = kernel.apply(first);
+  REQUIRE(report.failures.size() == 4);
+  record_applied(cached, first, report);
+
+  // Some churn: a weight, a removed dest, a removed service, a new one.
+  Table next = want;
+  auto& first_dests = next.services.begin()->second.dests;
+  first_dests.begin()->second.weight = 9;
+  first_dests.erase(std::prev(first_dests.end())->first);
+  next.services.erase(std::prev(next.services.end()));
+  next.put(Service::make(tcp("192.0.2.1", 443), "wlc"));
+  owned.claim(next);
+  const Plan second = diff(next, cached, owned);
+  report = kernel.apply(second);
+  record_applied(cached, second, report);
+
+  const Table dumped = kernel.dump().value();
+  CHECK(diff(dumped, cached, owned).empty());  // same settings everywhere
+  CHECK(diff(cached, dumped, owned).empty());
+  CHECK(cached.services.size() == dumped.services.size());
+  CHECK(diff(next, cached, owned).empty());    // and it is what was wanted
+}
