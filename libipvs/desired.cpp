@@ -105,15 +105,29 @@ Dest sorry_dest(const conf::VirtualServer& vs, std::uint32_t weight) {
 
 }  // namespace
 
+void HealthView::set(const RealServerId& id, const RealServerHealth& health) {
+  auto it = by_virtual_server_.find(id.virtual_server);
+  if (it == by_virtual_server_.end()) it = by_virtual_server_.emplace(id.virtual_server, RealServers{}).first;
+  if (it->second.insert_or_assign(DestKey{id.address, id.port}, health).second) ++size_;
+}
+
 const RealServerHealth* HealthView::find(const RealServerId& id) const {
-  const auto it = states_.find(id);
-  return it == states_.end() ? nullptr : &it->second;
+  const RealServers* servers = find_virtual_server(id.virtual_server);
+  if (servers == nullptr) return nullptr;
+  const auto it = servers->find(DestKey{id.address, id.port});
+  return it == servers->end() ? nullptr : &it->second;
+}
+
+const HealthView::RealServers* HealthView::find_virtual_server(std::string_view virtual_server) const {
+  const auto it = by_virtual_server_.find(virtual_server);
+  return it == by_virtual_server_.end() ? nullptr : &it->second;
 }
 
 std::optional<QuorumEvent> QuorumTracker::evaluate(const std::string& virtual_server, std::int64_t weight_sum,
                                                    std::uint32_t quorum, std::uint32_t hysteresis) {
-  auto [it, first_time] = up_.try_emplace(virtual_server, true);
-  bool& up = it->second;
+  auto [it, first_time] = states_.try_emplace(virtual_server);
+  it->second.round = round_;
+  bool& up = it->second.up;
   const std::int64_t q = quorum;
   const std::int64_t h = hysteresis;
   // update_quorum_state: gain at sum >= quorum + hysteresis; lose when the sum is 0 or drops
@@ -130,12 +144,12 @@ std::optional<QuorumEvent> QuorumTracker::evaluate(const std::string& virtual_se
 }
 
 bool QuorumTracker::is_up(const std::string& virtual_server) const {
-  const auto it = up_.find(virtual_server);
-  return it == up_.end() || it->second;
+  const auto it = states_.find(virtual_server);
+  return it == states_.end() || it->second.up;
 }
 
-void QuorumTracker::retain(const std::set<std::string>& virtual_servers) {
-  std::erase_if(up_, [&](const auto& entry) { return !virtual_servers.contains(entry.first); });
+void QuorumTracker::end_round() {
+  std::erase_if(states_, [&](const auto& entry) { return entry.second.round != round_; });
 }
 
 Protocol protocol_from(conf::Protocol p) noexcept {
@@ -196,20 +210,24 @@ Dest dest_from(const conf::RealServer& rs) {
 
 DesiredState build_desired(const conf::Config& config, const HealthView& health, QuorumTracker& quorum) {
   DesiredState out;
-  std::set<std::string> seen;
+  quorum.begin_round();
   std::vector<RealServerState> states;
   DestMap dests;
   for (const auto& vs : config.virtual_servers) {
     const auto keys = service_keys(vs, config, &out.warnings);
     if (keys.empty()) continue;
     const std::string id = vs.key();
-    seen.insert(id);
 
     // Health of each real server, and keepalived's weigh_live_realservers.
     states.clear();
     std::int64_t live_weight = 0;
+    const HealthView::RealServers* reported = health.find_virtual_server(id);
     for (const auto& rs : vs.real_servers) {
-      const RealServerHealth* h = health.find(RealServerId{id, rs.address, rs.port});
+      const RealServerHealth* h = nullptr;
+      if (reported != nullptr) {
+        const auto it = reported->find(DestKey{rs.address, rs.port});
+        if (it != reported->end()) h = &it->second;
+      }
       RealServerState st{&rs, h != nullptr ? h->up : starts_up(vs, rs), 0};
       if (st.up) st.weight = (h != nullptr && h->drain) ? 0 : (h != nullptr ? h->dynamic_weight.value_or(rs.weight) : rs.weight);
       if (st.up) live_weight += st.weight;
@@ -245,7 +263,7 @@ DesiredState build_desired(const conf::Config& config, const HealthView& health,
       entry.dests = dests;
     }
   }
-  quorum.retain(seen);
+  quorum.end_round();
   return out;
 }
 

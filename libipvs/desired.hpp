@@ -24,8 +24,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "conf/model.hpp"
@@ -52,14 +53,21 @@ struct RealServerHealth {
 };
 
 /// What the checkers currently say. Real servers it does not mention get their initial state.
+/// Two levels (virtual server key, then address:port) so build_desired makes one string lookup
+/// per virtual server rather than one per real server.
 class HealthView {
  public:
-  void set(const RealServerId& id, const RealServerHealth& health) { states_.insert_or_assign(id, health); }
+  using RealServers = FlatMap<DestKey, RealServerHealth>;  // (address, port) → health
+
+  void set(const RealServerId& id, const RealServerHealth& health);
   [[nodiscard]] const RealServerHealth* find(const RealServerId& id) const;
-  [[nodiscard]] std::size_t size() const noexcept { return states_.size(); }
+  /// Every reported real server of one virtual server; nullptr when none is.
+  [[nodiscard]] const RealServers* find_virtual_server(std::string_view virtual_server) const;
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
  private:
-  std::map<RealServerId, RealServerHealth> states_;
+  std::map<std::string, RealServers, std::less<>> by_virtual_server_;
+  std::size_t size_ = 0;
 };
 
 struct QuorumEvent {
@@ -80,11 +88,18 @@ class QuorumTracker {
                                       std::uint32_t quorum, std::uint32_t hysteresis);
   /// Unknown virtual servers count as up (keepalived's initial state).
   [[nodiscard]] bool is_up(const std::string& virtual_server) const;
-  /// Drops the state of virtual servers no longer in the config.
-  void retain(const std::set<std::string>& virtual_servers);
+  /// build_desired brackets its evaluations with these; end_round drops the state of virtual
+  /// servers not evaluated since begin_round (they left the config).
+  void begin_round() noexcept { ++round_; }
+  void end_round();
 
  private:
-  std::map<std::string, bool> up_;
+  struct State {
+    bool up = true;
+    std::uint64_t round = 0;
+  };
+  std::unordered_map<std::string, State> states_;
+  std::uint64_t round_ = 0;
 };
 
 struct DesiredState {

@@ -319,6 +319,20 @@ TEST_CASE("configured_table ignores health; conversions of global settings", "[d
   CHECK(timeouts_from(conf::LvsTimeouts{10, std::nullopt, 30}) == Timeouts{10, std::nullopt, 30});
 }
 
+TEST_CASE("health view lookups", "[desired]") {
+  HealthView h;
+  h.set(RealServerId{"a:80/tcp", ip("10.0.0.1"), 80}, RealServerHealth{false, std::nullopt, false});
+  h.set(RealServerId{"a:80/tcp", ip("10.0.0.1"), 80}, RealServerHealth{true, 5, false});  // replaces
+  h.set(RealServerId{"b:80/tcp", ip("10.0.0.1"), 80}, RealServerHealth{true, std::nullopt, true});
+  CHECK(h.size() == 2);
+  REQUIRE(h.find(RealServerId{"a:80/tcp", ip("10.0.0.1"), 80}) != nullptr);
+  CHECK(h.find(RealServerId{"a:80/tcp", ip("10.0.0.1"), 80})->dynamic_weight == 5);
+  CHECK(h.find(RealServerId{"a:80/tcp", ip("10.0.0.1"), 81}) == nullptr);
+  CHECK(h.find(RealServerId{"c:80/tcp", ip("10.0.0.1"), 80}) == nullptr);
+  REQUIRE(h.find_virtual_server("b:80/tcp") != nullptr);
+  CHECK(h.find_virtual_server("b:80/tcp")->size() == 1);
+}
+
 TEST_CASE("quorum state of virtual servers removed from the config is dropped", "[desired][quorum]") {
   auto vs = virtual_server("10.0.0.10", 80, {real_server("10.0.0.1", 80)});
   vs.alpha = true;
