@@ -187,6 +187,15 @@ TEST_CASE("every service attribute round-trips", "[kernel]") {
   check_same(want, got);
   CHECK(diff(want, got, owning(want)).empty());
 
+  // GET_SERVICE (doit), which dump() uses to settle services seen by only one of its dumps.
+  const auto one = s.service(persistent.key);
+  REQUIRE(one.ok());
+  REQUIRE(one->has_value());
+  CHECK((*one)->same_settings(persistent));
+  const auto none = s.service(tcp("10.9.9.9", 80));
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
   SECTION("set_service changes scheduler, flags, timeout, netmask and PE in place") {
     Table changed = want;
     Service& p = changed.services.at(persistent.key).service;
