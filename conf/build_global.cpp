@@ -190,6 +190,13 @@ const KeywordTable<GlobalDefs>& global_table() {
               else if (s.args[0].text == "immediate") g.handover = HandoverMode::immediate;
               else c.error(s.args[0], "vigil_handover takes 'lossless' or 'immediate', not '" + s.args[0].text + "'");
             }},
+          K{"vigil_ipvs_on_stop",
+            [](BuildContext& c, const Statement& s, GlobalDefs& g) {
+              if (!c.args(s, 1, 1)) return;
+              if (s.args[0].text == "keep") g.ipvs_keep_on_stop = true;
+              else if (s.args[0].text == "remove") g.ipvs_keep_on_stop = false;
+              else c.error(s.args[0], "vigil_ipvs_on_stop takes 'remove' or 'keep', not '" + s.args[0].text + "'");
+            }},
           K{"vigil_metrics_listen",
             [](BuildContext& c, const Statement& s, GlobalDefs& g) {
               if (c.args(s, 1, 1)) g.metrics_listen = s.args[0].text;

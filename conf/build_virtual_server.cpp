@@ -671,6 +671,8 @@ void resolve(VirtualServerRaw& raw) {
   for (auto& rr : raw.real_servers) {
     RealServer& rs = rr.rs;
     const Inherited& r = rr.own;
+    // keepalived: a real server without a port takes the virtual server's (fwmark services have none).
+    if (rs.port == 0 && !vs.fwmark) rs.port = vs.port;
     rs.method = rr.method.value_or(vs.method);
     rs.inhibit_on_failure = first_of({r.inhibit_on_failure, v.inhibit_on_failure}).value_or(false);
     rs.alpha = first_of({r.alpha, v.alpha}).value_or(false);

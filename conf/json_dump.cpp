@@ -91,6 +91,7 @@ J global(const GlobalDefs& g) {
       {"enable_script_security", g.enable_script_security},
       {"lvs_flush", g.lvs_flush},
       {"lvs_flush_on_stop", g.lvs_flush_on_stop},
+      {"ipvs_on_stop", g.ipvs_keep_on_stop ? "keep" : "remove"},
       {"handover", g.handover == HandoverMode::lossless ? "lossless" : "immediate"},
       {"metrics_listen", opt(g.metrics_listen)},
       {"control_socket", opt(g.control_socket)},

@@ -103,6 +103,7 @@ struct GlobalDefs {
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;
   bool lvs_flush_on_stop_vs_only = false;      // `lvs_flush_on_stop VS`
+  bool ipvs_keep_on_stop = false;              // vigil_ipvs_on_stop keep: a restart adopts the table
   std::optional<std::string> state_dump_file;  // SIGUSR1 target (default /tmp/keepalived.data)
   std::optional<std::string> stats_dump_file;
   std::optional<std::string> json_dump_file;

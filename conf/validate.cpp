@@ -105,8 +105,6 @@ void validate_virtual_servers(Config& config, Diagnostics& diag) {
       if (!seen.emplace(rs.address, rs.port).second)
         diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where);
       total_weight += rs.weight;
-      if (vs.fwmark == std::nullopt && !vs.group && rs.port == 0 && vs.port != 0 && rs.method.method == ForwardMethod::nat)
-        diag.warning(rs.loc, "real_server " + rs.address.to_string() + " has no port; it gets the virtual server's port");
     }
     if (vs.sorry_server && vs.sorry_server->address.family() != vs.family &&
         (!vs.sorry_server->method || vs.sorry_server->method->method != ForwardMethod::tun))

@@ -142,3 +142,13 @@ int FakeKernel::execute(const Operation& op) {
 }
 
 }  // namespace ipvs
+
+namespace ipvs {
+
+vigil::Result<void> FakeKernel::control(const Request& request) {
+  controls_.push_back(request);
+  if (request.command() == Request::flush().command()) table_ = Table{};
+  return {};
+}
+
+}  // namespace ipvs

@@ -29,6 +29,9 @@ class FakeKernel final : public Kernel {
 
   [[nodiscard]] vigil::Result<Table> dump() override;
   [[nodiscard]] ApplyReport apply(const Plan& plan) override;
+  /// Records the request; a flush empties the table.
+  [[nodiscard]] vigil::Result<void> control(const Request& request) override;
+  [[nodiscard]] const std::vector<Request>& controls() const noexcept { return controls_; }
 
   /// One operation: 0 on success, else the errno the kernel would return.
   [[nodiscard]] int execute(const Operation& op);
@@ -50,6 +53,7 @@ class FakeKernel final : public Kernel {
   std::set<std::string> engines_{"sip"};
   int dump_errno_ = 0;
   std::size_t executed_ = 0;
+  std::vector<Request> controls_;
 };
 
 }  // namespace ipvs

@@ -10,6 +10,8 @@
 // kernel really holds, and the next diff repairs it.
 #pragma once
 
+#include "libipvs/request.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -49,6 +51,8 @@ class Kernel {
 
   [[nodiscard]] virtual vigil::Result<Table> dump() = 0;
   [[nodiscard]] virtual ApplyReport apply(const Plan& plan) = 0;
+  /// A request that is not a table change: flush, connection timeouts, sync daemon start/stop.
+  [[nodiscard]] virtual vigil::Result<void> control(const Request& request) = 0;
 };
 
 /// Updates a cached copy of the kernel's table with the operations of `plan` that succeeded

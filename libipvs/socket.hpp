@@ -89,6 +89,7 @@ class Socket final : public Kernel {
 
   [[nodiscard]] vigil::Result<Table> dump() override;
   [[nodiscard]] ApplyReport apply(const Plan& plan) override;
+  [[nodiscard]] vigil::Result<void> control(const Request& request) override { return execute(request); }
 
   /// One request, waiting for its ACK (flush, timeouts, sync daemon start/stop, ...).
   [[nodiscard]] vigil::Result<void> execute(const Request& request);

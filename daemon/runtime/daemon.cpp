@@ -53,8 +53,9 @@ int Daemon::run() {
     vigil::log::Level level{};
     if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
   }
-  subsystems_ = make_subsystems(io_, log_, options_);
-  for (auto& s : subsystems_) s->set_change_listener([this] { update_status_line(); });
+  scripts_ = make_script_runner(io_, log_);
+  subsystems_ = make_subsystems(io_, log_, *scripts_, options_);
+  for (auto& s : subsystems_) s->set_change_listener([this] { on_subsystem_change(); });
   for (auto& s : subsystems_) {
     if (auto r = s->start(config_); !r) {
       log_.error(std::string(s->name()) + ": cannot start: " + r.error().message);
@@ -70,6 +71,7 @@ int Daemon::run() {
   start_metrics();
   wait_for_signals();
   arm_watchdog();
+  on_subsystem_change();
   systemd_.ready();
   update_status_line();
   log_.info("vigild started", {{"CONFIG_FILE", options_.config_file}});
@@ -222,6 +224,23 @@ void Daemon::arm_watchdog() {
   watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) arm_watchdog();
   });
+}
+
+ClusterView Daemon::cluster_view() const {
+  ClusterView view;
+  for (const auto& s : subsystems_) {
+    if (s->name() != "vrrp") continue;
+    const auto st = s->status();
+    for (const auto& i : st.value("instances", nlohmann::json::array()))
+      view.vrrp_states[i.value("name", std::string())] = i.value("state", std::string());
+  }
+  return view;
+}
+
+void Daemon::on_subsystem_change() {
+  update_status_line();
+  const auto view = cluster_view();
+  for (auto& s : subsystems_) s->observe(view);
 }
 
 void Daemon::update_status_line() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/script_runner.hpp"
 #include "conf/model.hpp"
 #include "daemon/runtime/control_server.hpp"
 #include "daemon/runtime/metrics_server.hpp"
@@ -41,6 +42,8 @@ class Daemon {
   void finish_stop();
   void arm_watchdog();
   void update_status_line();
+  void on_subsystem_change();
+  [[nodiscard]] ClusterView cluster_view() const;
   nlohmann::json status() const;
   std::vector<MetricSample> collect_metrics() const;
   void start_metrics();
@@ -55,6 +58,7 @@ class Daemon {
   boost::asio::steady_timer stop_deadline_;
   SystemdNotifier systemd_;
   conf::Config config_;
+  std::unique_ptr<vigil::ScriptRunner> scripts_;  // declared before the subsystems that use it
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
@@ -67,6 +71,8 @@ class Daemon {
 
 /// The subsystems for a configuration and the -P/-C selection (daemon/runtime/subsystems.cpp).
 std::vector<std::unique_ptr<Subsystem>> make_subsystems(boost::asio::io_context& io, vigil::log::Logger& log,
-                                                        const Options& options);
+                                                        vigil::ScriptRunner& scripts, const Options& options);
+/// The runner every subsystem's scripts go through.
+std::unique_ptr<vigil::ScriptRunner> make_script_runner(boost::asio::io_context& io, vigil::log::Logger& log);
 
 }  // namespace vigild

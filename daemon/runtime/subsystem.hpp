@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,12 @@ struct MetricSample {
   double value = 0;
 };
 
+/// What one subsystem may need to know about the others (the sync daemon follows a VRRP
+/// instance's state).
+struct ClusterView {
+  std::map<std::string, std::string> vrrp_states;  // instance name → "MASTER", "BACKUP", "FAULT", ...
+};
+
 class Subsystem {
  public:
   virtual ~Subsystem() = default;
@@ -54,6 +62,8 @@ class Subsystem {
   /// Called on the loop whenever the subsystem's state changes by itself (a VRRP transition, a
   /// real server going down), so the daemon can refresh STATUS= and tell the other subsystems.
   virtual void set_change_listener(std::function<void()> listener) = 0;
+  /// The daemon passes the current view after any subsystem changed.
+  virtual void observe(const ClusterView& view) { (void)view; }
 };
 
 }  // namespace vigild

@@ -1,13 +1,29 @@
 // The subsystems vigild runs, chosen by -P (VRRP only) and -C (IPVS and checks only).
 #include "daemon/runtime/daemon.hpp"
+#include "daemon/runtime/ipvs_subsystem.hpp"
 #include "daemon/runtime/vrrp_subsystem.hpp"
+#include "libipvs/socket.hpp"
+#include "libvrrp/io/interim_script_runner.hpp"
 
 namespace vigild {
 
+std::unique_ptr<vigil::ScriptRunner> make_script_runner(boost::asio::io_context& io, vigil::log::Logger& log) {
+  (void)log;
+  return std::make_unique<vrrp::io::InterimScriptRunner>(io);
+}
+
 std::vector<std::unique_ptr<Subsystem>> make_subsystems(boost::asio::io_context& io, vigil::log::Logger& log,
-                                                        const Options& options) {
+                                                        vigil::ScriptRunner& scripts, const Options& options) {
   std::vector<std::unique_ptr<Subsystem>> out;
-  if (!options.checker_only) out.push_back(std::make_unique<VrrpSubsystem>(io, log));
+  if (!options.checker_only) out.push_back(std::make_unique<VrrpSubsystem>(io, log, &scripts));
+  if (!options.vrrp_only) {
+    auto open_kernel = []() -> vigil::Result<std::unique_ptr<ipvs::Kernel>> {
+      auto socket = ipvs::Socket::open();
+      if (!socket) return socket.error();
+      return std::unique_ptr<ipvs::Kernel>(std::make_unique<ipvs::Socket>(std::move(socket.value())));
+    };
+    out.push_back(std::make_unique<IpvsSubsystem>(io, log, scripts, open_kernel));
+  }
   return out;
 }
 

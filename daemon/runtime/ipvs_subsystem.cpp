@@ -1,0 +1,316 @@
+#include "daemon/runtime/ipvs_subsystem.hpp"
+
+#include "libhealth/core/from_conf.hpp"
+#include "libipvs/desired.hpp"
+
+namespace vigild {
+
+namespace {
+
+constexpr std::size_t k_logged_operations = 20;  // per round; the rest is summarised
+
+std::string endpoint(const vigil::IpAddress& address, std::uint16_t port) {
+  return ipvs::format_endpoint(address, port);
+}
+
+ipvs::RealServerId to_ipvs(const health::RealServerId& id) { return {id.virtual_server, id.address, id.port}; }
+
+}  // namespace
+
+IpvsSubsystem::IpvsSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& scripts,
+                             ipvs::Reconciler::KernelFactory open_kernel)
+    : io_(io), log_(log), scripts_(scripts), reconciler_(io, log, std::move(open_kernel)) {}
+
+IpvsSubsystem::~IpvsSubsystem() = default;
+
+vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
+  config_ = std::make_shared<const conf::Config>(config);
+  try {
+    checker_ = std::make_unique<health::HealthChecker>(
+        io_, log_, [this](const health::RealServerChange& c) { on_health_change(c); });
+  } catch (const std::exception& e) {
+    return vigil::make_error(std::string("health checks: ") + e.what());
+  }
+  const auto defs = health::from_conf(*config_);
+  for (const auto& w : defs.warnings) log_.warning(w);
+  (void)checker_->update(defs.servers);
+  for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
+  return reconciler_.start(config_, [this](const ipvs::RoundReport& r) { on_round(r); });
+}
+
+std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) const {
+  return reconciler_.plan_reload(next);
+}
+
+vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
+  config_ = std::make_shared<const conf::Config>(next);
+  if (checker_) {
+    const auto defs = health::from_conf(*config_);
+    for (const auto& w : defs.warnings) log_.warning(w);
+    (void)checker_->update(defs.servers);
+    // New real servers report their initial state here; kept ones keep theirs.
+    for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
+  }
+  reconciler_.reload(config_);
+  return {};
+}
+
+void IpvsSubsystem::stop(StopMode mode, std::function<void()> done) {
+  (void)mode;  // the VRRP side hands over; the table follows keepalived's stop options either way
+  checker_.reset();
+  if (config_)
+    for (const auto& vs : config_->virtual_servers)
+      if (vs.omega) run_script(vs.quorum_down, "quorum_down (omega) for " + vs.key());
+  reconciler_.stop(config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own, std::move(done));
+}
+
+void IpvsSubsystem::push_health(const health::RealServerId& id, const health::RealServerStatus& status) {
+  ipvs::RealServerHealth h;
+  h.up = status.up;
+  h.dynamic_weight = status.weight;
+  h.drain = drained_.count({id.virtual_server, endpoint(id.address, id.port)}) > 0;
+  reconciler_.set_health(to_ipvs(id), h);
+}
+
+void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {
+  push_health(change.id, change.status);
+  if (change.up_changed) {
+    if (const auto* rs = find_real_server(change.id))
+      run_script(change.status.up ? rs->notify_up : rs->notify_down,
+                 std::string(change.status.up ? "notify_up" : "notify_down") + " for " + change.id.to_string());
+  }
+  if (on_change_) on_change_();
+}
+
+void IpvsSubsystem::on_round(const ipvs::RoundReport& report) {
+  if (report.kernel_error) log_.error("ipvs: " + *report.kernel_error);
+  if (report.applied_total > 0) {
+    const std::string what = report.drift_check ? "repaired drift" : "applied";
+    const auto level = report.drift_check ? vigil::log::Level::warning : vigil::log::Level::info;
+    log_.log(level, "ipvs: " + what + ": " + std::to_string(report.applied_total) + " operation(s) in " +
+                        std::to_string(report.duration.count() / 1000) + " ms",
+             {{"IPVS_OPERATIONS", std::to_string(report.applied_total)}});
+    for (std::size_t i = 0; i < report.applied.size() && i < k_logged_operations; ++i)
+      log_.log(report.drift_check ? vigil::log::Level::warning : vigil::log::Level::debug, "ipvs: " + report.applied[i]);
+  }
+  for (const auto& f : report.failures) log_.error("ipvs: " + f);
+  if (report.failures_total > report.failures.size())
+    log_.error("ipvs: ... and " + std::to_string(report.failures_total - report.failures.size()) + " more failure(s)");
+  for (const auto& w : report.warnings) log_.warning("ipvs: " + w);
+  for (const auto& d : report.drains_finished)
+    log_.info("ipvs: drained " + d.key.dest.to_string() + " from " + d.key.service.to_string() + ": " +
+                  std::string(ipvs::to_string(d.outcome)) + " (" + std::to_string(d.active_conns) + " active)",
+              {{"RS", d.key.dest.to_string()}});
+  for (const auto& q : report.quorum_events) {
+    quorum_up_[q.virtual_server] = q.up;
+    if (q.initial && q.up) continue;  // keepalived's initial state is "up": nothing to announce
+    log_.log(q.up ? vigil::log::Level::info : vigil::log::Level::warning,
+             "ipvs: " + q.virtual_server + " quorum " + (q.up ? "gained" : "lost") + " (weight " +
+                 std::to_string(q.weight_sum) + ", quorum " + std::to_string(q.quorum) + " ± " +
+                 std::to_string(q.hysteresis) + ")",
+             {{"VS", q.virtual_server}});
+    if (const auto* vs = find_virtual_server(q.virtual_server))
+      run_script(q.up ? vs->quorum_up : vs->quorum_down, (q.up ? "quorum_up for " : "quorum_down for ") + q.virtual_server);
+  }
+  if (on_change_ && (report.applied_total > 0 || !report.quorum_events.empty())) on_change_();
+}
+
+void IpvsSubsystem::run_script(const std::optional<conf::Script>& script, const std::string& what) {
+  if (!script) return;
+  vigil::ScriptSpec spec;
+  spec.command = script->command;
+  spec.user = script->user.has_value() ? script->user : config_->global.script_user;
+  spec.group = script->group.has_value() ? script->group : config_->global.script_group;
+  scripts_.run(spec, [this, what](const vigil::ScriptOutcome& o) {
+    if (!o.success())
+      log_.warning(what + ": script " +
+                   (o.kind == vigil::ScriptOutcome::Kind::failed_to_start ? "failed to start: " + o.error
+                    : o.kind == vigil::ScriptOutcome::Kind::timed_out    ? std::string("timed out")
+                                                                          : "exited " + std::to_string(o.code)));
+  });
+}
+
+const conf::VirtualServer* IpvsSubsystem::find_virtual_server(const std::string& key) const {
+  if (!config_) return nullptr;
+  for (const auto& vs : config_->virtual_servers)
+    if (vs.key() == key) return &vs;
+  return nullptr;
+}
+
+const conf::RealServer* IpvsSubsystem::find_real_server(const health::RealServerId& id) const {
+  const auto* vs = find_virtual_server(id.virtual_server);
+  if (!vs) return nullptr;
+  for (const auto& rs : vs->real_servers)
+    if (rs.address == id.address && (rs.port == id.port || rs.port == 0)) return &rs;
+  return nullptr;
+}
+
+nlohmann::json IpvsSubsystem::status() const {
+  nlohmann::json servers = nlohmann::json::array();
+  if (!config_) return {{"virtual_servers", servers}};
+  const auto table = reconciler_.table();
+  for (const auto& vs : config_->virtual_servers) {
+    const auto keys = ipvs::service_keys(vs, *config_);
+    const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
+    nlohmann::json rss = nlohmann::json::array();
+    for (const auto& rs : vs.real_servers) {
+      const std::uint16_t port = rs.port != 0 ? rs.port : vs.port;
+      const health::RealServerId hid{vs.key(), rs.address, port};
+      const auto health = checker_ ? checker_->status(hid) : std::nullopt;
+      nlohmann::json r{{"address", endpoint(rs.address, port)},
+                       {"up", health ? health->up : true},
+                       {"configured_weight", rs.weight},
+                       {"drained", drained_.count({vs.key(), endpoint(rs.address, port)}) > 0}};
+      if (health && !health->reason.empty()) r["reason"] = health->reason;
+      const ipvs::Dest* dest = nullptr;
+      if (entry)
+        for (const auto& [dkey, d] : entry->dests)
+          if (dkey.address == rs.address && dkey.port == port) dest = &d;
+      if (dest) {
+        r["weight"] = dest->weight;
+        r["active_conns"] = dest->active_conns;
+        r["inactive_conns"] = dest->inactive_conns;
+        r["in_kernel"] = true;
+      } else {
+        r["weight"] = 0;
+        r["in_kernel"] = false;
+      }
+      rss.push_back(std::move(r));
+    }
+    const auto q = quorum_up_.find(vs.key());
+    servers.push_back({{"key", vs.key()},
+                       {"scheduler", vs.scheduler},
+                       {"method", std::string(conf::to_string(vs.method.method))},
+                       {"in_kernel", entry != nullptr},
+                       {"quorum_state", q == quorum_up_.end() || q->second ? "up" : "down"},
+                       {"real_servers", std::move(rss)}});
+  }
+  const auto& st = reconciler_.stats();
+  nlohmann::json out{{"virtual_servers", std::move(servers)},
+                     {"reconciler",
+                      {{"rounds", st.rounds},
+                       {"full_rounds", st.full_rounds},
+                       {"operations", st.operations},
+                       {"failures", st.failures},
+                       {"drift_repairs", st.drift_repairs},
+                       {"last_round_ms", static_cast<double>(st.last_round.count()) / 1000.0},
+                       {"last_error", st.last_error ? nlohmann::json(*st.last_error) : nlohmann::json(nullptr)}}}};
+  if (checker_) {
+    const auto c = checker_->counters();
+    out["health"] = {{"probes", c.probes},         {"servers", c.servers},     {"results", c.results},
+                     {"failures", c.failures},     {"late", c.scheduler.late}, {"saturated", c.saturated}};
+  }
+  return out;
+}
+
+std::optional<vigil::Result<nlohmann::json>> IpvsSubsystem::command(const Command& command) {
+  if (command.name != "drain" && command.name != "undrain") return std::nullopt;
+  const std::string vs_key = command.arguments.value("virtual_server", std::string());
+  const std::string rs_text = command.arguments.value("real_server", std::string());
+  const auto* vs = find_virtual_server(vs_key);
+  if (!vs) return vigil::Result<nlohmann::json>(vigil::make_error("no virtual_server '" + vs_key + "' (see vigilctl status)"));
+  const conf::RealServer* found = nullptr;
+  std::uint16_t port = 0;
+  for (const auto& rs : vs->real_servers) {
+    const std::uint16_t p = rs.port != 0 ? rs.port : vs->port;
+    if (endpoint(rs.address, p) == rs_text) {
+      found = &rs;
+      port = p;
+    }
+  }
+  if (!found)
+    return vigil::Result<nlohmann::json>(
+        vigil::make_error("no real_server '" + rs_text + "' in " + vs_key + " (write it as address:port)"));
+  const auto key = std::make_pair(vs_key, rs_text);
+  if (command.name == "drain") drained_.insert(key);
+  else drained_.erase(key);
+  const health::RealServerId hid{vs_key, found->address, port};
+  const auto current = checker_ ? checker_->status(hid) : std::nullopt;
+  push_health(hid, current.value_or(health::RealServerStatus{true, found->weight, {}}));
+  log_.info("ipvs: " + std::string(command.name == "drain" ? "draining " : "undraining ") + rs_text + " in " + vs_key +
+                " (operator)",
+            {{"VS", vs_key}, {"RS", rs_text}});
+  return vigil::Result<nlohmann::json>(nlohmann::json{{"virtual_server", vs_key}, {"real_server", rs_text},
+                                                      {"drained", command.name == "drain"}});
+}
+
+void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
+  using T = MetricSample::Type;
+  const auto& st = reconciler_.stats();
+  out.push_back({"vigil_ipvs_reconcile_rounds_total", "IPVS reconcile rounds", T::counter, {}, double(st.rounds)});
+  out.push_back({"vigil_ipvs_operations_total", "IPVS table operations applied", T::counter, {}, double(st.operations)});
+  out.push_back({"vigil_ipvs_operation_failures_total", "IPVS table operations the kernel refused", T::counter, {},
+                 double(st.failures)});
+  out.push_back({"vigil_ipvs_drift_repairs_total", "operations that repaired changes made behind vigil's back",
+                 T::counter, {}, double(st.drift_repairs)});
+  out.push_back({"vigil_ipvs_last_round_seconds", "duration of the last reconcile round", T::gauge, {},
+                 double(st.last_round.count()) / 1e6});
+  if (checker_) {
+    const auto c = checker_->counters();
+    out.push_back({"vigil_health_check_results_total", "health probe results", T::counter, {}, double(c.results)});
+    out.push_back({"vigil_health_check_failures_total", "health probe results that failed", T::counter, {},
+                   double(c.failures)});
+    out.push_back({"vigil_health_checks_late_total", "probe starts later than their schedule allows", T::counter, {},
+                   double(c.scheduler.late)});
+    out.push_back({"vigil_health_check_max_lateness_seconds", "worst probe start lateness since start", T::gauge, {},
+                   double(c.scheduler.max_lateness.count()) / 1e6});
+    out.push_back({"vigil_health_probes", "distinct (shared) probes", T::gauge, {}, double(c.probes)});
+  }
+  const auto table = reconciler_.table();
+  if (!config_) return;
+  for (const auto& vs : config_->virtual_servers) {
+    const auto keys = ipvs::service_keys(vs, *config_);
+    const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
+    const auto vs_key = vs.key();
+    if (entry) {
+      const auto& s = entry->service.stats;
+      out.push_back({"vigil_ipvs_service_connections_total", "connections scheduled (kernel STATS64)", T::counter,
+                     {{"vs", vs_key}}, double(s.conns)});
+      out.push_back({"vigil_ipvs_service_in_bytes_total", "bytes in", T::counter, {{"vs", vs_key}}, double(s.in_bytes)});
+      out.push_back({"vigil_ipvs_service_out_bytes_total", "bytes out", T::counter, {{"vs", vs_key}}, double(s.out_bytes)});
+    }
+    for (const auto& rs : vs.real_servers) {
+      const std::uint16_t port = rs.port != 0 ? rs.port : vs.port;
+      const auto rs_key = endpoint(rs.address, port);
+      const auto health = checker_ ? checker_->status(health::RealServerId{vs_key, rs.address, port}) : std::nullopt;
+      out.push_back({"vigil_real_server_up", "1 when the health checks pass", T::gauge, {{"vs", vs_key}, {"rs", rs_key}},
+                     health && !health->up ? 0.0 : 1.0});
+      if (!entry) continue;
+      for (const auto& [dkey, d] : entry->dests) {
+        if (!(dkey.address == rs.address && dkey.port == port)) continue;
+        const std::vector<std::pair<std::string, std::string>> labels{{"vs", vs_key}, {"rs", rs_key}};
+        out.push_back({"vigil_ipvs_dest_weight", "weight in the kernel", T::gauge, labels, double(d.weight)});
+        out.push_back({"vigil_ipvs_dest_active_connections", "active connections", T::gauge, labels, double(d.active_conns)});
+        out.push_back({"vigil_ipvs_dest_inactive_connections", "inactive connections", T::gauge, labels,
+                       double(d.inactive_conns)});
+        out.push_back({"vigil_ipvs_dest_connections_total", "connections scheduled to this real server", T::counter,
+                       labels, double(d.stats.conns)});
+      }
+    }
+  }
+}
+
+std::string IpvsSubsystem::status_line() const {
+  if (!config_ || config_->virtual_servers.empty()) return {};
+  std::size_t total = 0, up = 0;
+  for (const auto& vs : config_->virtual_servers)
+    for (const auto& rs : vs.real_servers) {
+      ++total;
+      const auto h = checker_ ? checker_->status(health::RealServerId{vs.key(), rs.address, rs.port != 0 ? rs.port : vs.port})
+                              : std::nullopt;
+      if (!h || h->up) ++up;
+    }
+  return std::to_string(up) + "/" + std::to_string(total) + " real servers up";
+}
+
+void IpvsSubsystem::observe(const ClusterView& view) {
+  if (!config_ || !config_->global.lvs_sync_daemon || !config_->global.lvs_sync_daemon->vrrp_instance) return;
+  const auto it = view.vrrp_states.find(*config_->global.lvs_sync_daemon->vrrp_instance);
+  const std::optional<std::string> state = it == view.vrrp_states.end() ? std::nullopt : std::optional(it->second);
+  if (state == sync_instance_state_) return;
+  sync_instance_state_ = state;
+  reconciler_.set_sync_role(state == std::optional<std::string>("MASTER") ? ipvs::SyncState::master
+                                                                          : ipvs::SyncState::backup);
+}
+
+}  // namespace vigild

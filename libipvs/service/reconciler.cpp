@@ -1,0 +1,376 @@
+#include "libipvs/service/reconciler.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+
+#include "libipvs/plan.hpp"
+
+namespace ipvs {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t k_report_lines = 50;  // plan/failure lines carried per report (the rest counted)
+
+std::optional<SyncDaemon> wanted_sync_daemon(const conf::Config& config, std::optional<SyncState> role) {
+  const auto& sd = config.global.lvs_sync_daemon;
+  if (!sd) return std::nullopt;
+  // Without a VRRP instance to follow keepalived runs the daemon as master.
+  const SyncState state = sd->vrrp_instance ? role.value_or(SyncState::backup) : SyncState::master;
+  return sync_daemon_from(*sd, state);
+}
+
+Table owned_part(const Table& table, const Ownership& ownership) {
+  Table out;
+  for (const auto& [key, entry] : table.services)
+    if (ownership.owns(key)) out.services.emplace(key, entry);
+  return out;
+}
+
+}  // namespace
+
+StopPolicy stop_policy_from(const conf::GlobalDefs& global) noexcept {
+  if (global.ipvs_keep_on_stop) return StopPolicy::keep;
+  if (global.lvs_flush_on_stop) return StopPolicy::flush;
+  return StopPolicy::remove_own;
+}
+
+struct Reconciler::Job {
+  std::shared_ptr<const conf::Config> config;
+  std::vector<std::pair<RealServerId, RealServerHealth>> health;
+  std::optional<std::optional<SyncState>> sync;
+  bool full = false;
+  bool drift_check = false;
+  bool first = false;
+  std::optional<StopPolicy> teardown;
+};
+
+// Everything here runs on the worker thread only.
+struct Reconciler::Worker {
+  Worker(KernelFactory factory, std::chrono::seconds drain_timeout)
+      : guard(asio::make_work_guard(io)), open_kernel(std::move(factory)), drainer(drain_timeout) {
+    thread = std::thread([this] { io.run(); });
+  }
+  ~Worker() {
+    guard.reset();
+    io.stop();
+    if (thread.joinable()) thread.join();
+  }
+
+  RoundReport run(const Job& job) {
+    const auto started = Clock::now();
+    RoundReport report;
+    report.full = job.full;
+    report.drift_check = job.drift_check;
+    report.teardown = job.teardown.has_value();
+    try {
+      if (job.teardown) teardown(*job.teardown, report);
+      else round(job, report);
+    } catch (const std::exception& e) {  // never let a surprise take the worker (or the daemon) down
+      report.kernel_error = std::string("reconcile round failed: ") + e.what();
+      cached_valid = false;
+    }
+    report.draining = drainer.size();
+    report.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    report.table = std::make_shared<const Table>(owned_part(cached, ownership));
+    return report;
+  }
+
+  bool ensure_kernel(RoundReport& report) {
+    if (kernel) return true;
+    auto opened = open_kernel();
+    if (!opened) {
+      report.kernel_error = opened.error().message;
+      return false;
+    }
+    kernel = std::move(opened.value());
+    cached_valid = false;
+    return true;
+  }
+
+  bool refresh(RoundReport& report) {
+    auto dumped = kernel->dump();
+    if (!dumped) {
+      report.kernel_error = "dump: " + dumped.error().message;
+      cached_valid = false;
+      return false;
+    }
+    cached = std::move(dumped.value());
+    cached_valid = true;
+    report.full = true;
+    return true;
+  }
+
+  void apply(const Plan& plan, RoundReport& report) {
+    if (plan.empty()) return;
+    const auto result = kernel->apply(plan);
+    report.operations += plan.size();
+    report.applied_total += plan.size();
+    for (const auto& op : plan.operations) {
+      if (report.applied.size() >= k_report_lines) break;
+      report.applied.push_back(plan_line(op));
+    }
+    report.failures_total += result.failures.size();
+    for (const auto& f : result.failures) {
+      if (report.failures.size() >= k_report_lines) break;
+      report.failures.push_back(f.error.message);
+    }
+    record_applied(cached, plan, result);
+    // A failed operation leaves the cache unsure about that service: look again next round.
+    if (!result.ok()) cached_valid = false;
+  }
+
+  void control(const Request& request, const std::string& what, RoundReport& report) {
+    if (auto r = kernel->control(request); !r) report.warnings.push_back(what + ": " + r.error().message);
+  }
+
+  void round(const Job& job, RoundReport& report) {
+    const auto now = Clock::now();
+    if (job.config) {
+      if (config) drainer.start_removed(configured_table(*config), configured_table(*job.config), now);
+      config = job.config;
+    }
+    for (const auto& [id, h] : job.health) health.set(id, h);
+    if (job.sync) sync_role = *job.sync;
+    if (!config) return;
+    const bool needed = !config->virtual_servers.empty() || !ownership.keys().empty() || drainer.size() > 0 ||
+                        config->global.lvs_sync_daemon.has_value();
+    if (!needed) return;
+    if (!ensure_kernel(report)) return;
+
+    if (job.first && config->global.lvs_flush) {
+      control(Request::flush(), "lvs_flush", report);
+      cached_valid = false;
+    }
+    const auto timeouts = timeouts_from(config->global.lvs_timeouts);
+    if ((timeouts.tcp || timeouts.tcp_fin || timeouts.udp) && applied_timeouts != timeouts) {
+      control(Request::set_timeouts(timeouts), "lvs_timeouts", report);
+      applied_timeouts = timeouts;
+    }
+    if ((job.full || !cached_valid) && !refresh(report)) return;
+
+    auto desired = build_desired(*config, health, quorum);
+    report.quorum_events = std::move(desired.events);
+    report.warnings.insert(report.warnings.end(), desired.warnings.begin(), desired.warnings.end());
+    report.drains_finished = drainer.update(desired.table, cached, now);
+    ownership.claim(desired.table);
+    apply(diff(desired.table, cached, ownership), report);
+    if (report.full) ownership.forget_gone(desired.table, cached);
+    reconcile_sync_daemon(report);
+  }
+
+  void reconcile_sync_daemon(RoundReport& report) {
+    const auto wanted = wanted_sync_daemon(*config, sync_role);
+    if (wanted == sync_running) return;
+    if (sync_running) control(Request::del_daemon(sync_running->state), "stop lvs_sync_daemon", report);
+    sync_running.reset();
+    if (wanted) {
+      if (auto r = kernel->control(Request::new_daemon(*wanted)); r) sync_running = wanted;
+      else report.warnings.push_back("start lvs_sync_daemon: " + r.error().message);
+    }
+  }
+
+  void teardown(StopPolicy policy, RoundReport& report) {
+    if (!kernel) return;  // never opened: nothing of ours in the kernel
+    if (sync_running) {
+      control(Request::del_daemon(sync_running->state), "stop lvs_sync_daemon", report);
+      sync_running.reset();
+    }
+    switch (policy) {
+      case StopPolicy::keep:
+        return;
+      case StopPolicy::flush:
+        control(Request::flush(), "lvs_flush_on_stop", report);
+        cached.services.clear();
+        return;
+      case StopPolicy::remove_own: {
+        if (!refresh(report)) return;
+        // Deleting a service deletes its dests in the kernel: one operation per service.
+        Plan plan;
+        for (const auto& [key, entry] : cached.services)
+          if (ownership.owns(key)) plan.operations.emplace_back(DelService{key});
+        apply(plan, report);
+        return;
+      }
+    }
+  }
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+  std::thread thread;
+  KernelFactory open_kernel;
+  std::unique_ptr<Kernel> kernel;
+  std::shared_ptr<const conf::Config> config;
+  HealthView health;
+  QuorumTracker quorum;
+  Drainer drainer;
+  Ownership ownership;
+  Table cached;
+  bool cached_valid = false;
+  std::optional<SyncState> sync_role;
+  std::optional<SyncDaemon> sync_running;
+  std::optional<Timeouts> applied_timeouts;
+};
+
+Reconciler::Reconciler(asio::io_context& loop, vigil::log::Logger& log, KernelFactory open_kernel,
+                       ReconcilerOptions options)
+    : loop_(loop),
+      log_(log),
+      options_(options),
+      worker_(std::make_unique<Worker>(std::move(open_kernel), options.drain_timeout)),
+      timer_(loop),
+      alive_(std::make_shared<int>(0)) {}
+
+Reconciler::~Reconciler() {
+  timer_.cancel();
+  worker_.reset();  // joins: no round is left running
+}
+
+vigil::Result<void> Reconciler::start(std::shared_ptr<const conf::Config> config, ReportHandler on_report) {
+  on_report_ = std::move(on_report);
+  config_ = config;
+  // Open the kernel now, on the worker, so that a missing IPVS stops the daemon at start with a
+  // clear error instead of failing every round later.
+  if (!config->virtual_servers.empty() || config->global.lvs_sync_daemon) {
+    auto promise = std::make_shared<std::promise<std::optional<std::string>>>();
+    auto opened = promise->get_future();
+    asio::post(worker_->io, [w = worker_.get(), promise] {
+      RoundReport probe;
+      w->ensure_kernel(probe);
+      promise->set_value(probe.kernel_error);
+    });
+    if (const auto error = opened.get()) return vigil::make_error(*error);
+  }
+  pending_config_ = std::move(config);
+  full_requested_ = true;
+  first_ = true;
+  kick();
+  arm_timer(options_.interval);
+  return {};
+}
+
+void Reconciler::reload(std::shared_ptr<const conf::Config> config) {
+  config_ = config;
+  pending_config_ = std::move(config);
+  full_requested_ = true;
+  kick();
+}
+
+void Reconciler::set_health(const RealServerId& id, const RealServerHealth& health) {
+  health_mirror_.set(id, health);
+  pending_health_[id] = health;
+  kick();
+}
+
+void Reconciler::set_sync_role(std::optional<SyncState> role) {
+  pending_sync_ = role;
+  kick();
+}
+
+void Reconciler::stop(StopPolicy policy, std::function<void()> done) {
+  stopping_ = true;
+  stop_policy_ = policy;
+  stop_done_ = std::move(done);
+  timer_.cancel();
+  kick();
+}
+
+void Reconciler::kick() {
+  if (running_) return;  // the running round's completion kicks again
+  Job job;
+  if (stopping_) {
+    if (!stop_done_) return;
+    job.teardown = stop_policy_;
+  } else {
+    job.config = std::move(pending_config_);
+    pending_config_.reset();
+    job.health.assign(pending_health_.begin(), pending_health_.end());
+    pending_health_.clear();
+    job.sync = pending_sync_;
+    pending_sync_.reset();
+    job.full = full_requested_;
+    job.drift_check = drift_check_ && !job.config && job.health.empty();
+    job.first = first_;
+    full_requested_ = drift_check_ = first_ = false;
+    if (!job.config && job.health.empty() && !job.sync && !job.full) return;
+  }
+  running_ = true;
+  std::weak_ptr<int> alive = alive_;
+  asio::post(worker_->io, [this, alive, w = worker_.get(), job = std::move(job)] {
+    auto report = w->run(job);
+    asio::post(loop_, [this, alive, report = std::move(report)]() mutable {
+      if (alive.lock()) on_done(std::move(report));
+    });
+  });
+}
+
+void Reconciler::on_done(RoundReport report) {
+  running_ = false;
+  ++stats_.rounds;
+  if (report.full) ++stats_.full_rounds;
+  stats_.operations += report.applied_total;
+  stats_.failures += report.failures_total;
+  if (report.drift_check && report.applied_total > 0) stats_.drift_repairs += report.applied_total;
+  stats_.last_round = report.duration;
+  stats_.last_error = report.kernel_error;
+  if (report.table) table_ = report.table;
+  draining_ = report.draining;
+  if (on_report_) {
+    try {
+      on_report_(report);
+    } catch (const std::exception& e) {
+      log_.error(std::string("ipvs: report handler failed: ") + e.what());
+    }
+  }
+  if (stopping_) {
+    if (stop_done_ && report.teardown) {
+      auto done = std::move(stop_done_);
+      stop_done_ = nullptr;
+      done();
+      return;
+    }
+  }
+  kick();
+}
+
+void Reconciler::arm_timer(std::chrono::milliseconds after) {
+  timer_.expires_after(after);
+  std::weak_ptr<int> alive = alive_;
+  timer_.async_wait([this, alive](const boost::system::error_code& ec) {
+    if (ec || !alive.lock() || stopping_) return;
+    full_requested_ = true;
+    drift_check_ = true;
+    kick();
+    arm_timer(draining_ > 0 ? std::min(options_.drain_poll, options_.interval) : options_.interval);
+  });
+}
+
+std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const {
+  const Table actual = table_ ? *table_ : Table{};
+  // A removed real server drains first; whether its connections are already gone is only known
+  // at the reload's own dump, so the dry run shows every removal as the drain it starts with.
+  Table busy = actual;
+  for (auto& [key, entry] : busy.services)
+    for (auto& [dkey, d] : entry.dests) d.active_conns = std::max<std::uint32_t>(d.active_conns, 1);
+  QuorumTracker quorum;  // a dry run starts quorum fresh: it only shows table operations
+  auto desired = build_desired(next, health_mirror_, quorum);
+  const auto now = Clock::now();
+  if (config_) {
+    Drainer drainer(options_.drain_timeout);
+    drainer.start_removed(configured_table(*config_), configured_table(next), now);
+    (void)drainer.update(desired.table, busy, now);
+  }
+  Ownership ownership;
+  ownership.claim(actual);
+  ownership.claim(desired.table);
+  const auto plan = diff(desired.table, actual, ownership);
+  std::vector<std::string> out;
+  out.reserve(plan.size());
+  for (const auto& op : plan.operations) out.push_back(plan_line(op));
+  return out;
+}
+
+}  // namespace ipvs

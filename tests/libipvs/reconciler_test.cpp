@@ -1,0 +1,197 @@
+// The reconcile loop against the in-memory FakeKernel: rounds run on the worker thread and
+// report back to an io_context driven here, with bounded waits.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "common/log.hpp"
+#include "conf/parser.hpp"
+#include "libipvs/fake_kernel.hpp"
+#include "libipvs/service/reconciler.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const conf::Config> config_of(const std::string& text) {
+  auto r = conf::parse_text(text);
+  REQUIRE_FALSE(r.diagnostics.has_errors());
+  return std::make_shared<const conf::Config>(r.config);
+}
+
+const std::string k_two =
+    "virtual_server 10.0.0.10 80 {\n lvs_sched rr\n real_server 10.0.0.2 80 { weight 2 }\n"
+    " real_server 10.0.0.3 80 { weight 1 }\n}\n";
+
+// A FakeKernel shared with the test (the reconciler owns the pointer it is given).
+struct SharedKernel final : ipvs::Kernel {
+  explicit SharedKernel(std::shared_ptr<ipvs::FakeKernel> k) : kernel(std::move(k)) {}
+  vigil::Result<ipvs::Table> dump() override {
+    std::lock_guard lock(mutex);
+    return kernel->dump();
+  }
+  ipvs::ApplyReport apply(const ipvs::Plan& plan) override {
+    std::lock_guard lock(mutex);
+    return kernel->apply(plan);
+  }
+  vigil::Result<void> control(const ipvs::Request& r) override {
+    std::lock_guard lock(mutex);
+    return kernel->control(r);
+  }
+  std::shared_ptr<ipvs::FakeKernel> kernel;
+  static inline std::mutex mutex;
+};
+
+struct Fixture {
+  boost::asio::io_context io;
+  // The daemon's loop always has work (signals); without a guard run_one_for would see a
+  // stopped context once the timers are cancelled and never pick up the worker's reports.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
+  vigil::log::MemoryLogger log;
+  std::shared_ptr<ipvs::FakeKernel> kernel = std::make_shared<ipvs::FakeKernel>();
+  std::vector<ipvs::RoundReport> reports;
+  ipvs::Reconciler reconciler{io, log,
+                              [k = kernel]() -> vigil::Result<std::unique_ptr<ipvs::Kernel>> {
+                                return std::unique_ptr<ipvs::Kernel>(std::make_unique<SharedKernel>(k));
+                              },
+                              ipvs::ReconcilerOptions{100ms, 50ms, 300s}};
+
+  void start(const std::string& text) {
+    REQUIRE(reconciler.start(config_of(text), [this](const ipvs::RoundReport& r) { reports.push_back(r); }));
+  }
+  /// Runs the loop until `pred` holds (checked after each handler), at most `limit`.
+  template <typename Pred>
+  bool run_until(Pred pred, std::chrono::milliseconds limit = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io.run_one_for(10ms);
+    }
+    return true;
+  }
+  ipvs::Table table() {
+    std::lock_guard lock(SharedKernel::mutex);
+    return kernel->table();
+  }
+  std::size_t dests_of(const char* vip) {
+    const auto t = table();
+    const auto* e = t.find(ipvs::ServiceKey(ipvs::Protocol::tcp, *vigil::IpAddress::parse(vip), 80));
+    return e ? e->dests.size() : 0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("start programs the table and adopts what is already there", "[reconciler]") {
+  Fixture f;
+  f.start(k_two);
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  CHECK(f.reports.front().applied_total == 3);
+
+  // A second reconciler over the same kernel (a restart) changes nothing.
+  Fixture again;
+  again.kernel = f.kernel;
+  ipvs::Reconciler second{again.io, again.log,
+                          [k = f.kernel]() -> vigil::Result<std::unique_ptr<ipvs::Kernel>> {
+                            return std::unique_ptr<ipvs::Kernel>(std::make_unique<SharedKernel>(k));
+                          }};
+  std::vector<ipvs::RoundReport> reports;
+  REQUIRE(second.start(config_of(k_two), [&](const ipvs::RoundReport& r) { reports.push_back(r); }));
+  REQUIRE(again.run_until([&] { return !reports.empty(); }));
+  CHECK(reports.front().full);
+  CHECK(reports.front().applied_total == 0);
+}
+
+TEST_CASE("health changes remove and restore a real server without a dump", "[reconciler]") {
+  Fixture f;
+  f.start(k_two);
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  const ipvs::RealServerId web2{"10.0.0.10:80/tcp", *vigil::IpAddress::parse("10.0.0.3"), 80};
+  f.reconciler.set_health(web2, {false, std::nullopt, false});
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 1; }));
+  f.reconciler.set_health(web2, {true, std::nullopt, false});
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+}
+
+TEST_CASE("the periodic round repairs drift and says so; foreign services stay", "[reconciler]") {
+  Fixture f;
+  f.start(k_two);
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  {
+    std::lock_guard lock(SharedKernel::mutex);
+    f.kernel->table().services.clear();  // ipvsadm -C
+    f.kernel->table().put(ipvs::Service::make(ipvs::ServiceKey(ipvs::Protocol::udp, *vigil::IpAddress::parse("10.9.9.9"), 53), "rr"));
+  }
+  const auto before = f.reports.size();
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  REQUIRE(f.run_until([&] { return f.reports.size() > before && f.reconciler.stats().drift_repairs >= 3; }));
+  CHECK(f.table().services.size() == 2);  // ours restored, the foreign one untouched
+}
+
+TEST_CASE("reload drains a removed real server before deleting it", "[reconciler]") {
+  Fixture f;
+  f.start(k_two);
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  {
+    std::lock_guard lock(SharedKernel::mutex);  // an established connection on 10.0.0.3
+    auto& e = f.kernel->table().services.begin()->second;
+    for (auto& [k, d] : e.dests)
+      if (k.address.to_string() == "10.0.0.3") d.active_conns = 1;
+  }
+  const std::string one = "virtual_server 10.0.0.10 80 {\n lvs_sched rr\n real_server 10.0.0.2 80 { weight 2 }\n}\n";
+  const auto plan = f.reconciler.plan_reload(*config_of(one));
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0] == "~ dest 10.0.0.3:80 in TCP 10.0.0.10:80 weight 1 -> 0");
+  f.reconciler.reload(config_of(one));
+  auto weight_of_web2 = [&]() -> long {
+    const auto t = f.table();
+    for (const auto& [k, e] : t.services)
+      for (const auto& [dk, d] : e.dests)
+        if (dk.address.to_string() == "10.0.0.3") return d.weight;
+    return -1;
+  };
+  REQUIRE(f.run_until([&] { return weight_of_web2() == 0; }));  // drained, still present
+  {
+    std::lock_guard lock(SharedKernel::mutex);
+    for (auto& [k, d] : f.kernel->table().services.begin()->second.dests) d.active_conns = 0;
+  }
+  REQUIRE(f.run_until([&] { return weight_of_web2() == -1; }));  // connection gone: deleted
+  CHECK(f.dests_of("10.0.0.10") == 1);
+}
+
+TEST_CASE("stop removes vigil's services only, or keeps them when asked", "[reconciler]") {
+  Fixture f;
+  f.start(k_two);
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  {
+    std::lock_guard lock(SharedKernel::mutex);
+    f.kernel->table().put(ipvs::Service::make(ipvs::ServiceKey(ipvs::Protocol::udp, *vigil::IpAddress::parse("10.9.9.9"), 53), "rr"));
+  }
+  bool done = false;
+  f.reconciler.stop(ipvs::StopPolicy::remove_own, [&] { done = true; });
+  REQUIRE(f.run_until([&] { return done; }));
+  CHECK(f.table().services.size() == 1);  // the foreign one
+
+  Fixture k;
+  k.start(k_two);
+  REQUIRE(k.run_until([&] { return k.dests_of("10.0.0.10") == 2; }));
+  bool kept = false;
+  k.reconciler.stop(ipvs::StopPolicy::keep, [&] { kept = true; });
+  REQUIRE(k.run_until([&] { return kept; }));
+  CHECK(k.dests_of("10.0.0.10") == 2);
+}
+
+TEST_CASE("a kernel that cannot be opened fails start with its reason", "[reconciler]") {
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  vigil::log::MemoryLogger log;
+  ipvs::Reconciler r{io, log, []() -> vigil::Result<std::unique_ptr<ipvs::Kernel>> {
+                       return vigil::make_error("IPVS not available in this kernel: no family");
+                     }};
+  const auto started = r.start(config_of(k_two), [](const ipvs::RoundReport&) {});
+  REQUIRE_FALSE(started);
+  CHECK(started.error().message == "IPVS not available in this kernel: no family");
+  // A config without virtual servers needs no IPVS at all.
+  CHECK(r.start(config_of("global_defs { router_id x }\n"), [](const ipvs::RoundReport&) {}));
+}
