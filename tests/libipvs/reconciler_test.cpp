@@ -86,7 +86,8 @@ struct Fixture {
 TEST_CASE("start programs the table and adopts what is already there", "[reconciler]") {
   Fixture f;
   f.start(k_two);
-  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
+  // The kernel changes on the worker before the report reaches the loop: wait for both.
+  REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2 && !f.reports.empty(); }));
   CHECK(f.reports.front().applied_total == 3);
 
   // A second reconciler over the same kernel (a restart) changes nothing.
