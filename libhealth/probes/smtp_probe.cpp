@@ -9,12 +9,6 @@
 #include "libhealth/probes/probes.hpp"
 #include "libhealth/probes/socket_util.hpp"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-#pragma GCC diagnostic pop
-
 namespace health::detail {
 
 namespace {

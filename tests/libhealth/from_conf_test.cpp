@@ -14,7 +14,7 @@ conf::Checker checker(conf::CheckerKind kind) {
 }
 }  // namespace
 
-TEST_CASE("from_conf resolves targets, specs and users; unsupported checkers warn", "[from_conf]") {
+TEST_CASE("from_conf resolves targets, specs and users - unsupported checkers warn", "[from_conf]") {
   conf::Config config;
   config.global.script_user = "keepalived_script";
   conf::VirtualServer vs;

@@ -115,7 +115,7 @@ TEST_CASE("reload keeps the state of unchanged checks and re-judges servers that
   CHECK(changes[1].status.reason == "configuration reloaded");
 }
 
-TEST_CASE("past saturation every check still runs; the service says so", "[service]") {
+TEST_CASE("past saturation every check still runs - the service says so", "[service]") {
   asio::io_context io;
   vigil::log::MemoryLogger log;
   TcpServer listener(io);

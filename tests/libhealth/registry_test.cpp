@@ -78,7 +78,7 @@ TEST_CASE("checks that differ in timing or target are probed separately", "[regi
   CHECK(r.probe_count() == 3);
 }
 
-TEST_CASE("a real server is up only while all its checkers are up; none means up", "[registry]") {
+TEST_CASE("a real server is up only while all its checkers are up - none means up", "[registry]") {
   Registry r;
   (void)r.update({server("vs", {tcp_check(80), tcp_check(81)}), server("bare", {})}, t0, zero);
   CHECK(r.status(RealServerId{"bare", *vigil::IpAddress::parse("10.0.0.1"), 80})->up);

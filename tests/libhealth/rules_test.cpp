@@ -111,7 +111,7 @@ TEST_CASE("commands run without a shell unless they need one", "[misc]") {
   CHECK(split_command("'$HOME'").argv == std::vector<std::string>{"$HOME"});  // single quotes: literal
 }
 
-TEST_CASE("UDP replies: anything goes without require_reply; with it, length and pattern", "[udp]") {
+TEST_CASE("UDP replies: anything goes without require_reply - with it, length and pattern", "[udp]") {
   UdpSpec spec;
   const std::vector<std::uint8_t> reply{0x01, 0x02, 0x03, 0x04};
   CHECK(evaluate_udp_reply(spec, reply).ok);
@@ -136,7 +136,7 @@ TEST_CASE("UDP replies: anything goes without require_reply; with it, length and
   CHECK_FALSE(evaluate_udp_reply(spec, reply).ok);
 }
 
-TEST_CASE("DNS: query types by name; replies judged by ID, QR and RCODE", "[dns]") {
+TEST_CASE("DNS: query types by name - replies judged by ID, QR and RCODE", "[dns]") {
   CHECK(dns_qtype("a") == 1);
   CHECK(dns_qtype("AAAA") == 28);
   CHECK(dns_qtype("soa") == 6);

@@ -35,7 +35,7 @@ TEST_CASE("probes start earliest due first, and only once due", "[scheduler]") {
   CHECK(s.stats().in_flight == 3);
 }
 
-TEST_CASE("rescheduling replaces the entry; remove forgets queue and in-flight", "[scheduler]") {
+TEST_CASE("rescheduling replaces the entry - remove forgets queue and in-flight", "[scheduler]") {
   Scheduler s;
   s.schedule(1, t0 + 1s);
   s.schedule(1, t0 + 5s);
