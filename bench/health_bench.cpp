@@ -4,7 +4,7 @@
 // scheduler's histogram) and advert-timer lateness (p50/p99/max).
 //
 //   health_bench [--checks N] [--delay-loop-ms D] [--seconds S] [--max-starts-per-turn K]
-//                [--max-loop-share-pct P]
+//                [--max-loop-share-pct P] [--blackhole] [--timeout-ms T]
 //
 // Run it under `chrt -f 10` on a shared machine: other processes' load otherwise dominates the
 // timer lateness it reports (the daemon itself can run with vrrp_rt_priority).
@@ -45,18 +45,28 @@ struct Args {
   long seconds = 20;
   std::size_t max_starts_per_turn = 8;
   double max_loop_share = 0.6;
+  bool blackhole = false;  // the listener never accepts: every probe waits for its deadline
+  long timeout_ms = 2000;
 };
 
 Args parse(int argc, char** argv) {
   Args a;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--blackhole") a.blackhole = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
+    if (key == "--blackhole") {
+      --i;  // a flag without a value
+      continue;
+    }
     const long value = std::atol(argv[i + 1]);
     if (key == "--checks") a.checks = static_cast<std::size_t>(value);
     if (key == "--delay-loop-ms") a.delay_loop_ms = value;
     if (key == "--seconds") a.seconds = value;
     if (key == "--max-starts-per-turn") a.max_starts_per_turn = static_cast<std::size_t>(value);
     if (key == "--max-loop-share-pct") a.max_loop_share = static_cast<double>(value) / 100.0;
+    if (key == "--timeout-ms") a.timeout_ms = value;
   }
   return a;
 }
@@ -67,21 +77,27 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-/// Blocking accept-and-close on its own thread.
+/// Blocking accept-and-close on its own thread; or, as a blackhole, a full accept queue that
+/// makes every further SYN disappear (connects time out).
 class Listener {
  public:
-  Listener() {
+  explicit Listener(bool blackhole) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd_, 4096) != 0) {
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd_, blackhole ? 0 : 4096) != 0) {
       std::perror("listener");
       std::exit(1);
     }
     socklen_t len = sizeof sin;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len);
     port_ = ntohs(sin.sin_port);
+    if (blackhole) {
+      filler_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      (void)::connect(filler_, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+      return;
+    }
     thread_ = std::thread([this] {
       // If the bench runs under chrt, only the loop under test keeps the real-time policy.
       sched_param normal{};
@@ -95,13 +111,15 @@ class Listener {
   ~Listener() {
     stop_ = true;
     ::shutdown(fd_, SHUT_RDWR);
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    if (filler_ >= 0) ::close(filler_);
     ::close(fd_);
   }
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
  private:
   int fd_ = -1;
+  int filler_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -133,7 +151,7 @@ int main(int argc, char** argv) {
     (void)::setrlimit(RLIMIT_NOFILE, &limit);
   }
 
-  Listener listener;
+  Listener listener(args.blackhole);
   asio::io_context io;
   auto log = vigil::log::make_console_logger();
   log->set_level(vigil::log::Level::warning);
@@ -151,7 +169,7 @@ int main(int argc, char** argv) {
     check.probe.target.ip = *vigil::IpAddress::parse("127.0.0.1");
     check.probe.target.port = listener.port();
     check.probe.target.bind_ip = vigil::IpAddress::from_v4_u32(0x7f000000u + 0x10000u + static_cast<std::uint32_t>(i));
-    check.probe.timeout = 2s;
+    check.probe.timeout = std::chrono::milliseconds(args.timeout_ms);
     check.probe.spec = health::TcpSpec{};
     check.timing.delay_loop = std::chrono::milliseconds(args.delay_loop_ms);
     check.timing.retry = 1;
@@ -202,8 +220,9 @@ int main(int argc, char** argv) {
     return advert_late_ms[std::min(advert_late_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(advert_late_ms.size())))];
   };
 
-  std::printf("checks configured     %zu (delay_loop %ld ms, max %zu starts/turn, max %zu in flight)\n", args.checks,
-              args.delay_loop_ms, args.max_starts_per_turn, checker.max_in_flight());
+  std::printf("checks configured     %zu (delay_loop %ld ms, max %zu starts/turn, max %zu in flight%s)\n",
+              args.checks, args.delay_loop_ms, args.max_starts_per_turn, checker.max_in_flight(),
+              args.blackhole ? ", blackholed target" : "");
   std::printf("checks/s              %.0f (wanted %.0f)\n", static_cast<double>(results) / wall,
               static_cast<double>(args.checks) * 1000.0 / static_cast<double>(args.delay_loop_ms));
   std::printf("failures              %llu\n", static_cast<unsigned long long>(after.failures - before.failures));
