@@ -54,6 +54,7 @@ int Daemon::run() {
     if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
   }
   scripts_ = make_script_runner(io_, log_);
+  scripts_->set_policy(script_policy(config_.global));
   subsystems_ = make_subsystems(io_, log_, *scripts_, options_);
   for (auto& s : subsystems_) s->set_change_listener([this] { on_subsystem_change(); });
   for (auto& s : subsystems_) {
@@ -172,6 +173,7 @@ nlohmann::json Daemon::reload(bool dry_run, const std::string& file) {
       log_.error("reload: " + std::string(s->name()) + ": " + r.error().message);
     }
   const bool metrics_changed = config_.global.metrics_listen != result.config.global.metrics_listen;
+  scripts_->set_policy(script_policy(result.config.global));
   config_ = result.config;
   ++reloads_;
   if (metrics_changed) start_metrics();

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/log.hpp"
-#include "common/script_runner.hpp"
+#include "common/process/script_runner.hpp"
 #include "conf/model.hpp"
 #include "daemon/runtime/control_server.hpp"
 #include "daemon/runtime/metrics_server.hpp"
@@ -58,7 +58,7 @@ class Daemon {
   boost::asio::steady_timer stop_deadline_;
   SystemdNotifier systemd_;
   conf::Config config_;
-  std::unique_ptr<vigil::ScriptRunner> scripts_;  // declared before the subsystems that use it
+  std::unique_ptr<vigil::process::AsioScriptRunner> scripts_;  // declared before the subsystems that use it
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
@@ -72,7 +72,8 @@ class Daemon {
 /// The subsystems for a configuration and the -P/-C selection (daemon/runtime/subsystems.cpp).
 std::vector<std::unique_ptr<Subsystem>> make_subsystems(boost::asio::io_context& io, vigil::log::Logger& log,
                                                         vigil::ScriptRunner& scripts, const Options& options);
-/// The runner every subsystem's scripts go through.
-std::unique_ptr<vigil::ScriptRunner> make_script_runner(boost::asio::io_context& io, vigil::log::Logger& log);
+/// The runner every subsystem's scripts go through, and its policy from global_defs.
+std::unique_ptr<vigil::process::AsioScriptRunner> make_script_runner(boost::asio::io_context& io, vigil::log::Logger& log);
+vigil::process::ScriptPolicy script_policy(const conf::GlobalDefs& global);
 
 }  // namespace vigild

@@ -8,6 +8,9 @@ namespace vigild {
 namespace {
 
 constexpr std::size_t k_logged_operations = 20;  // per round; the rest is summarised
+// Upper bound on keeping the table for a VRRP handover at stop (the handover has its own
+// deadline, about a master-down interval; this only guards against a view that never changes).
+constexpr std::chrono::seconds k_stop_hold_limit{30};
 
 std::string endpoint(const vigil::IpAddress& address, std::uint16_t port) {
   return ipvs::format_endpoint(address, port);
@@ -19,12 +22,20 @@ ipvs::RealServerId to_ipvs(const health::RealServerId& id) { return {id.virtual_
 
 IpvsSubsystem::IpvsSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& scripts,
                              ipvs::Reconciler::KernelFactory open_kernel)
-    : io_(io), log_(log), scripts_(scripts), reconciler_(io, log, std::move(open_kernel)) {}
+    : io_(io), log_(log), scripts_(scripts), open_kernel_(std::move(open_kernel)), stop_hold_(io) {
+  reconciler_.emplace(io_, log_, open_kernel_);
+}
 
 IpvsSubsystem::~IpvsSubsystem() = default;
 
 vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
   config_ = std::make_shared<const conf::Config>(config);
+  // vigil_reconcile_interval (the drift-repair period) and vigil_drain_timeout; a reload keeps
+  // the values the daemon started with.
+  ipvs::ReconcilerOptions options;
+  options.interval = std::chrono::duration_cast<std::chrono::milliseconds>(config_->global.reconcile_interval);
+  options.drain_timeout = std::chrono::duration_cast<std::chrono::seconds>(config_->global.drain_timeout);
+  reconciler_.emplace(io_, log_, open_kernel_, options);
   try {
     checker_ = std::make_unique<health::HealthChecker>(
         io_, log_, [this](const health::RealServerChange& c) { on_health_change(c); });
@@ -35,11 +46,11 @@ vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
   for (const auto& w : defs.warnings) log_.warning(w);
   (void)checker_->update(defs.servers);
   for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
-  return reconciler_.start(config_, [this](const ipvs::RoundReport& r) { on_round(r); });
+  return reconciler_->start(config_, [this](const ipvs::RoundReport& r) { on_round(r); });
 }
 
 std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) const {
-  return reconciler_.plan_reload(next);
+  return reconciler_->plan_reload(next);
 }
 
 vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
@@ -51,17 +62,56 @@ vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
     // New real servers report their initial state here; kept ones keep theirs.
     for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
   }
-  reconciler_.reload(config_);
+  reconciler_->reload(config_);
   return {};
 }
 
 void IpvsSubsystem::stop(StopMode mode, std::function<void()> done) {
-  (void)mode;  // the VRRP side hands over; the table follows keepalived's stop options either way
-  checker_.reset();
-  if (config_)
-    for (const auto& vs : config_->virtual_servers)
-      if (vs.omega) run_script(vs.quorum_down, "quorum_down (omega) for " + vs.key());
-  reconciler_.stop(config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own, std::move(done));
+  stop_done_ = std::move(done);
+  if (stop_started_) {  // a second stop (immediate) while the teardown runs: it reports to the new callback
+    reconciler_->stop(config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own,
+                     std::move(stop_done_));
+    return;
+  }
+  if (!stop_held_) {
+    checker_.reset();
+    if (config_)
+      for (const auto& vs : config_->virtual_servers)
+        if (vs.omega) run_script(vs.quorum_down, "quorum_down (omega) for " + vs.key());
+  }
+  // Lossless: a VRRP master keeps its VIPs until its successor speaks, and clients keep arriving
+  // until then. The table stays as long as the addresses do (observe() sees the release).
+  if (mode == StopMode::lossless && vrrp_holds_addresses()) {
+    if (!stop_held_) {
+      stop_held_ = true;
+      log_.info("ipvs: keeping the table until VRRP has handed its addresses over");
+      stop_hold_.expires_after(k_stop_hold_limit);
+      stop_hold_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || !stop_held_) return;
+        log_.warning("ipvs: VRRP still holds addresses after " + std::to_string(k_stop_hold_limit.count()) +
+                     " s; removing the table anyway");
+        tear_down();
+      });
+    }
+    return;
+  }
+  tear_down();
+}
+
+void IpvsSubsystem::tear_down() {
+  stop_held_ = false;
+  stop_started_ = true;
+  stop_hold_.cancel();
+  // the table follows keepalived's stop options (remove own services, flush, or keep)
+  reconciler_->stop(config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own,
+                   std::move(stop_done_));
+}
+
+bool IpvsSubsystem::vrrp_holds_addresses() const {
+  // HANDOVER: a stopping master waiting for its successor, addresses still up
+  for (const auto& [name, state] : vrrp_states_)
+    if (state == "MASTER" || state == "HANDOVER") return true;
+  return false;
 }
 
 void IpvsSubsystem::push_health(const health::RealServerId& id, const health::RealServerStatus& status) {
@@ -69,7 +119,7 @@ void IpvsSubsystem::push_health(const health::RealServerId& id, const health::Re
   h.up = status.up;
   h.dynamic_weight = status.weight;
   h.drain = drained_.count({id.virtual_server, endpoint(id.address, id.port)}) > 0;
-  reconciler_.set_health(to_ipvs(id), h);
+  reconciler_->set_health(to_ipvs(id), h);
 }
 
 void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {
@@ -148,7 +198,7 @@ const conf::RealServer* IpvsSubsystem::find_real_server(const health::RealServer
 nlohmann::json IpvsSubsystem::status() const {
   nlohmann::json servers = nlohmann::json::array();
   if (!config_) return {{"virtual_servers", servers}};
-  const auto table = reconciler_.table();
+  const auto table = reconciler_->table();
   for (const auto& vs : config_->virtual_servers) {
     const auto keys = ipvs::service_keys(vs, *config_);
     const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
@@ -185,7 +235,7 @@ nlohmann::json IpvsSubsystem::status() const {
                        {"quorum_state", q == quorum_up_.end() || q->second ? "up" : "down"},
                        {"real_servers", std::move(rss)}});
   }
-  const auto& st = reconciler_.stats();
+  const auto& st = reconciler_->stats();
   nlohmann::json out{{"virtual_servers", std::move(servers)},
                      {"reconciler",
                       {{"rounds", st.rounds},
@@ -236,7 +286,7 @@ std::optional<vigil::Result<nlohmann::json>> IpvsSubsystem::command(const Comman
 
 void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
   using T = MetricSample::Type;
-  const auto& st = reconciler_.stats();
+  const auto& st = reconciler_->stats();
   out.push_back({"vigil_ipvs_reconcile_rounds_total", "IPVS reconcile rounds", T::counter, {}, double(st.rounds)});
   out.push_back({"vigil_ipvs_operations_total", "IPVS table operations applied", T::counter, {}, double(st.operations)});
   out.push_back({"vigil_ipvs_operation_failures_total", "IPVS table operations the kernel refused", T::counter, {},
@@ -256,7 +306,7 @@ void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
                    double(c.scheduler.max_lateness.count()) / 1e6});
     out.push_back({"vigil_health_probes", "distinct (shared) probes", T::gauge, {}, double(c.probes)});
   }
-  const auto table = reconciler_.table();
+  const auto table = reconciler_->table();
   if (!config_) return;
   for (const auto& vs : config_->virtual_servers) {
     const auto keys = ipvs::service_keys(vs, *config_);
@@ -304,12 +354,17 @@ std::string IpvsSubsystem::status_line() const {
 }
 
 void IpvsSubsystem::observe(const ClusterView& view) {
+  vrrp_states_ = view.vrrp_states;
+  if (stop_held_) {
+    if (!vrrp_holds_addresses()) tear_down();
+    return;
+  }
   if (!config_ || !config_->global.lvs_sync_daemon || !config_->global.lvs_sync_daemon->vrrp_instance) return;
   const auto it = view.vrrp_states.find(*config_->global.lvs_sync_daemon->vrrp_instance);
   const std::optional<std::string> state = it == view.vrrp_states.end() ? std::nullopt : std::optional(it->second);
   if (state == sync_instance_state_) return;
   sync_instance_state_ = state;
-  reconciler_.set_sync_role(state == std::optional<std::string>("MASTER") ? ipvs::SyncState::master
+  reconciler_->set_sync_role(state == std::optional<std::string>("MASTER") ? ipvs::SyncState::master
                                                                           : ipvs::SyncState::backup);
 }
 

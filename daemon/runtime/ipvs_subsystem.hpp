@@ -6,8 +6,10 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "common/log.hpp"
@@ -41,6 +43,8 @@ class IpvsSubsystem final : public Subsystem {
   void on_round(const ipvs::RoundReport& report);
   void push_health(const health::RealServerId& id, const health::RealServerStatus& status);
   void run_script(const std::optional<conf::Script>& script, const std::string& what);
+  void tear_down();
+  [[nodiscard]] bool vrrp_holds_addresses() const;
   [[nodiscard]] const conf::RealServer* find_real_server(const health::RealServerId& id) const;
   [[nodiscard]] const conf::VirtualServer* find_virtual_server(const std::string& key) const;
 
@@ -49,11 +53,20 @@ class IpvsSubsystem final : public Subsystem {
   vigil::ScriptRunner& scripts_;
   std::shared_ptr<const conf::Config> config_;
   std::unique_ptr<health::HealthChecker> checker_;
-  ipvs::Reconciler reconciler_;
+  ipvs::Reconciler::KernelFactory open_kernel_;
+  // optional: re-created at start() with the config's vigil_reconcile_interval/vigil_drain_timeout
+  std::optional<ipvs::Reconciler> reconciler_;
   std::set<std::pair<std::string, std::string>> drained_;  // (virtual server key, "address:port")
   std::map<std::string, bool> quorum_up_;                  // virtual server key → quorum state
   std::function<void()> on_change_;
   std::optional<std::string> sync_instance_state_;
+  std::map<std::string, std::string> vrrp_states_;  // the last ClusterView: instance → state
+  // A lossless stop keeps the table while a VRRP master still holds its addresses (it waits
+  // for its successor): deleting the services first would refuse the clients that still arrive.
+  boost::asio::steady_timer stop_hold_;
+  std::function<void()> stop_done_;
+  bool stop_held_ = false;
+  bool stop_started_ = false;
 };
 
 }  // namespace vigild

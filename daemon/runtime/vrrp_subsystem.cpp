@@ -3,7 +3,6 @@
 
 #include <cctype>
 
-#include "libvrrp/io/interim_script_runner.hpp"
 
 namespace vigild {
 namespace {
@@ -36,9 +35,8 @@ int state_number(vrrp::State s) {
 
 }  // namespace
 
-VrrpSubsystem::VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner* script_runner)
-    : own_runner_(script_runner != nullptr ? nullptr : std::make_unique<vrrp::io::InterimScriptRunner>(io)),
-      service_(io, log, script_runner != nullptr ? script_runner : own_runner_.get()) {}
+VrrpSubsystem::VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& script_runner)
+    : service_(io, log, &script_runner) {}
 
 vigil::Result<void> VrrpSubsystem::start(const conf::Config& config) { return service_.start(config); }
 

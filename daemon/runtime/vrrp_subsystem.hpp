@@ -15,9 +15,8 @@ namespace vigild {
 
 class VrrpSubsystem final : public Subsystem {
  public:
-  // `script_runner` runs vrrp_script checks and notify scripts. Null: an InterimScriptRunner owned
-  // here, until the daemon passes common/process's runner.
-  VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner* script_runner = nullptr);
+  // `script_runner` runs vrrp_script checks and notify scripts.
+  VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& script_runner);
 
   [[nodiscard]] std::string_view name() const override { return "vrrp"; }
   vigil::Result<void> start(const conf::Config& config) override;
@@ -31,7 +30,6 @@ class VrrpSubsystem final : public Subsystem {
   void set_change_listener(std::function<void()> listener) override { service_.on_transition(std::move(listener)); }
 
  private:
-  std::unique_ptr<vigil::ScriptRunner> own_runner_;
   vrrp::Service service_;
 };
 

@@ -1,6 +1,5 @@
 // DOC: MISC_CHECK rules that need no process: how an exit status maps to a verdict and a weight
-// (keepalived check_misc.c misc_check_child_thread), and how the operator's command string becomes
-// an argv without a shell when it does not need one.
+// (keepalived check_misc.c misc_check_child_thread). Command splitting is common/command_line.hpp.
 #pragma once
 
 #include <optional>
@@ -8,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/command_line.hpp"
 #include "libhealth/core/types.hpp"
 
 namespace health {
@@ -23,15 +23,7 @@ struct ChildExit {
 /// without it; a signal or a timeout → down.
 [[nodiscard]] ProbeResult evaluate_misc_exit(const ChildExit& exit, bool dynamic, Duration timeout);
 
-/// How to run a command string.
-struct CommandLine {
-  std::vector<std::string> argv;  // empty when the string is empty
-  bool uses_shell = false;        // argv is {"/bin/sh", "-c", string}
-};
-
-/// Splits on blanks with '…' and "…" quoting (no escapes inside). Anything a shell would
-/// interpret — $ ` \ | & ; < > ( ) * ? [ ] { } ~ # = at a word start, newlines — means the string
-/// needs the shell, and then it is passed whole to /bin/sh -c, as keepalived would run it.
-[[nodiscard]] CommandLine split_command(std::string_view command);
+using vigil::CommandLine;
+using vigil::split_command;
 
 }  // namespace health

@@ -16,7 +16,7 @@
 #include <cstring>
 
 #include "libhealth/core/misc_rules.hpp"
-#include "libhealth/probes/child_process.hpp"
+#include "common/process/spawn.hpp"
 #include "libhealth/probes/operation.hpp"
 #include "libhealth/probes/probes.hpp"
 
@@ -46,13 +46,13 @@ class MiscProbe final : public Operation {
   asio::awaitable<ProbeResult> run() {
     const CommandLine command = split_command(misc_.command);
     if (command.argv.empty()) co_return ProbeResult::failure("empty misc_path");
-    std::optional<Credentials> credentials;
+    std::optional<vigil::process::Credentials> credentials;
     if (misc_.user) {
       auto found = context().users().lookup(*misc_.user, misc_.group);
       if (!found) co_return ProbeResult::failure(found.error().message);
       credentials = *found;
     }
-    auto child = spawn_child(command.argv, credentials);
+    auto child = vigil::process::spawn_child(command.argv, credentials);
     if (!child) co_return ProbeResult::failure("cannot run '" + misc_.command + "': " + child.error().message);
     pid_ = child->pid;
     error_fd_ = child->error_fd;
@@ -78,7 +78,7 @@ class MiscProbe final : public Operation {
     error_code ignored;
     output_.close(ignored);
 
-    if (const auto why = read_spawn_error(error_fd_)) {
+    if (const auto why = vigil::process::read_spawn_error(error_fd_)) {
       co_return ProbeResult::failure("cannot run '" + command.argv[0] + "': " + *why);
     }
     if (cancelled()) co_return ProbeResult::failure("cancelled");

@@ -5,7 +5,7 @@
 
 #include "libhealth/probes/beast.hpp"
 #include "libhealth/probes/probes.hpp"
-#include "libhealth/probes/user_cache.hpp"
+#include "common/process/credentials.hpp"
 
 namespace health {
 
@@ -38,7 +38,7 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const std::optional<TlsClie
 
 ProbeContext::ProbeContext(asio::io_context& io, ProbeOptions options)
     : io_(io), options_(std::move(options)), tls_(make_tls_context(options_.tls_client)),
-      users_(std::make_unique<UserCache>()), random_state_(std::random_device{}()) {}
+      users_(std::make_unique<vigil::process::UserCache>()), random_state_(std::random_device{}()) {}
 
 ProbeContext::~ProbeContext() = default;
 

@@ -5,6 +5,8 @@
 // process group, which completes whatever the probe was waiting for.
 #pragma once
 
+#include "common/process/credentials.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,7 +36,6 @@ struct ProbeOptions {
   std::optional<TlsClientFiles> tls_client;
 };
 
-class UserCache;
 namespace detail {
 class Operation;
 }
@@ -64,14 +65,14 @@ class ProbeContext {
   [[nodiscard]] asio::io_context& io() noexcept { return io_; }
   [[nodiscard]] const ProbeOptions& options() const noexcept { return options_; }
   [[nodiscard]] asio::ssl::context& tls();  // created on first use
-  [[nodiscard]] UserCache& users() noexcept { return *users_; }
+  [[nodiscard]] vigil::process::UserCache& users() noexcept { return *users_; }
   [[nodiscard]] std::uint16_t random_u16() noexcept;
 
  private:
   asio::io_context& io_;
   ProbeOptions options_;
   std::unique_ptr<asio::ssl::context> tls_;
-  std::unique_ptr<UserCache> users_;
+  std::unique_ptr<vigil::process::UserCache> users_;
   std::uint64_t random_state_;
 };
 

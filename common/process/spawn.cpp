@@ -1,5 +1,5 @@
 // DOC: fork/exec with pidfd and an exec-error pipe (see child_process.hpp).
-#include "libhealth/probes/child_process.hpp"
+#include "common/process/spawn.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace health::detail {
+namespace vigil::process {
 
 namespace {
 
@@ -161,4 +161,4 @@ std::optional<std::string> read_spawn_error(int error_fd) {
   return std::string(stage_name(failure.stage)) + ": " + std::strerror(failure.error);
 }
 
-}  // namespace health::detail
+}  // namespace vigil::process

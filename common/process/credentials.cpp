@@ -1,5 +1,5 @@
 // DOC: UserCache lookups (see user_cache.hpp).
-#include "libhealth/probes/user_cache.hpp"
+#include "common/process/credentials.hpp"
 
 #include <grp.h>
 #include <pwd.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace health {
+namespace vigil::process {
 
 namespace {
 std::vector<char> nss_buffer() {
@@ -56,4 +56,4 @@ vigil::Result<Credentials> UserCache::lookup(const std::string& user, const std:
   return creds;
 }
 
-}  // namespace health
+}  // namespace vigil::process

@@ -13,7 +13,7 @@
 
 #include "common/result.hpp"
 
-namespace health {
+namespace vigil::process {
 
 struct Credentials {
   uid_t uid = 0;
@@ -29,4 +29,4 @@ class UserCache {
   std::map<std::pair<std::string, std::string>, Credentials> cache_;
 };
 
-}  // namespace health
+}  // namespace vigil::process

@@ -1,4 +1,4 @@
-// DOC: Starting a MISC_CHECK script without blocking the loop and without a shell unless needed.
+// DOC: Starting an operator's script (MISC_CHECK, notify, vrrp_script) without blocking the loop and without a shell unless needed.
 //
 // fork + exec (posix_spawn cannot change user). In the child only async-signal-safe calls run:
 // new process group (so a timeout can SIGKILL the script and everything it started), default
@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "libhealth/probes/user_cache.hpp"
+#include "common/process/credentials.hpp"
 
-namespace health::detail {
+namespace vigil::process {
 
 struct SpawnedChild {
   pid_t pid = -1;
@@ -35,4 +35,4 @@ struct SpawnedChild {
 /// After the child exited: why it never reached exec, if it did not ("setuid: Operation not permitted").
 [[nodiscard]] std::optional<std::string> read_spawn_error(int error_fd);
 
-}  // namespace health::detail
+}  // namespace vigil::process
