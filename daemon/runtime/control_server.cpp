@@ -70,26 +70,21 @@ void ControlServer::serve(std::shared_ptr<local::socket> socket) {
   }
   auto buffer = std::make_shared<asio::streambuf>(64 * 1024);  // bounded: a request is a short line
   asio::async_read_until(*socket, *buffer, '\n', [this, socket, buffer](const boost::system::error_code& ec, std::size_t) {
-    nlohmann::json reply;
-    if (ec) {
-      reply = {{"ok", false}, {"error", "bad request: " + ec.message()}};
-    } else {
-      std::istream in(buffer.get());
-      std::string line;
-      std::getline(in, line);
-      const auto request = nlohmann::json::parse(line, nullptr, false);
-      if (request.is_discarded() || !request.is_object())
-        reply = {{"ok", false}, {"error", "bad request: not a JSON object"}};
-      else {
-        try {
-          reply = handler_(request);
-        } catch (const std::exception& e) {  // never let a bad request take the loop down
-          reply = {{"ok", false}, {"error", std::string("internal error: ") + e.what()}};
-        }
-      }
+    auto send = [socket](const nlohmann::json& reply) {
+      auto out = std::make_shared<std::string>(reply.dump() + "\n");
+      asio::async_write(*socket, asio::buffer(*out), [socket, out](const boost::system::error_code&, std::size_t) {});
+    };
+    if (ec) return send({{"ok", false}, {"error", "bad request: " + ec.message()}});
+    std::istream in(buffer.get());
+    std::string line;
+    std::getline(in, line);
+    const auto request = nlohmann::json::parse(line, nullptr, false);
+    if (request.is_discarded() || !request.is_object()) return send({{"ok", false}, {"error", "bad request: not a JSON object"}});
+    try {
+      handler_(request, send);
+    } catch (const std::exception& e) {  // never let a bad request take the loop down
+      send({{"ok", false}, {"error", std::string("internal error: ") + e.what()}});
     }
-    auto out = std::make_shared<std::string>(reply.dump() + "\n");
-    asio::async_write(*socket, asio::buffer(*out), [socket, out](const boost::system::error_code&, std::size_t) {});
   });
 }
 

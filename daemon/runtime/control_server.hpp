@@ -18,7 +18,9 @@ namespace vigild {
 
 class ControlServer {
  public:
-  using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+  using Reply = std::function<void(const nlohmann::json& reply)>;
+  /// Handles one request; calls `reply` once, now or later (a reload parses off the loop).
+  using Handler = std::function<void(const nlohmann::json& request, Reply reply)>;
 
   ControlServer(boost::asio::io_context& io, vigil::log::Logger& log, Handler handler);
   ~ControlServer();

@@ -65,7 +65,8 @@ int Daemon::run() {
   }
   const std::string socket_path =
       options_.control_socket.value_or(config_.global.control_socket.value_or(k_default_control_socket));
-  control_ = std::make_unique<ControlServer>(io_, log_, [this](const nlohmann::json& r) { return handle_request(r); });
+  control_ = std::make_unique<ControlServer>(
+      io_, log_, [this](const nlohmann::json& r, ControlServer::Reply reply) { handle_request(r, std::move(reply)); });
   if (auto r = control_->listen(socket_path); !r)
     log_.warning("control socket disabled: " + r.error().message);
 
@@ -122,8 +123,9 @@ void Daemon::wait_for_signals() {
 void Daemon::on_signal(int signal) {
   switch (signal) {
     case SIGHUP: {
-      const auto reply = reload(false, options_.config_file);
-      if (!reply.value("ok", false)) log_.error("reload refused: " + reply.value("error", std::string("?")));
+      reload(false, options_.config_file, [this](const nlohmann::json& reply) {
+        if (!reply.value("ok", false)) log_.error("reload refused: " + reply.value("error", std::string("?")));
+      });
       break;
     }
     case SIGTERM:
@@ -143,10 +145,30 @@ StopMode Daemon::default_stop_mode() const {
   return config_.global.handover == conf::HandoverMode::lossless ? StopMode::lossless : StopMode::immediate;
 }
 
-nlohmann::json Daemon::reload(bool dry_run, const std::string& file) {
-  if (stopping_) return error_reply("stopping");
-  if (!dry_run) systemd_.reloading();
-  const auto result = conf::parse_file(file, conf::ParseOptions{options_.config_id});
+void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply done) {
+  if (stopping_) return done(error_reply("stopping"));
+  if (!dry_run) {
+    if (reload_running_) return done(error_reply("a reload is already running"));
+    reload_running_ = true;
+    systemd_.reloading();
+  }
+  // The loop keeps running (adverts, probes) while the file is parsed on the parser thread.
+  asio::post(parser_, [this, dry_run, file, done = std::move(done), id = options_.config_id]() mutable {
+    auto result = std::make_shared<conf::ParseResult>(conf::parse_file(file, conf::ParseOptions{id}));
+    asio::post(io_, [this, dry_run, file, done = std::move(done), result] {
+      if (!dry_run) reload_running_ = false;
+      nlohmann::json reply;
+      try {
+        reply = stopping_ ? error_reply("stopping") : apply_reload(dry_run, file, *result);
+      } catch (const std::exception& e) {
+        reply = error_reply(std::string("reload failed: ") + e.what());
+      }
+      done(reply);
+    });
+  });
+}
+
+nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, const conf::ParseResult& result) {
   nlohmann::json diagnostics = nlohmann::json::array();
   for (const auto& d : result.sorted_diagnostics()) diagnostics.push_back(d.to_string());
   if (result.diagnostics.has_errors()) {
@@ -210,6 +232,7 @@ void Daemon::begin_stop(StopMode mode) {
 }
 
 void Daemon::finish_stop() {
+  parser_.stop();
   if (control_) control_->close();
   if (metrics_) metrics_->close();
   signals_.cancel();
@@ -273,29 +296,29 @@ void Daemon::write_state_dump() const {
   log_.info("state dump written to " + path);
 }
 
-nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
+void Daemon::handle_request(const nlohmann::json& request, ControlServer::Reply reply) {
   const std::string command = request.value("command", std::string());
-  if (command == "status") return {{"ok", true}, {"status", status()}};
+  if (command == "status") return reply({{"ok", true}, {"status", status()}});
   if (command == "reload") {
     const bool dry_run = request.value("dry_run", false);
     // Only a dry run may read another file: a real reload always reads the daemon's own -f.
     const std::string file = dry_run ? request.value("file", options_.config_file) : options_.config_file;
-    return reload(dry_run, file);
+    return reload(dry_run, file, std::move(reply));
   }
   if (command == "stop") {
     asio::post(io_, [this] { begin_stop(default_stop_mode()); });
-    return {{"ok", true}};
+    return reply({{"ok", true}});
   }
-  if (command.empty()) return error_reply("request has no \"command\"");
+  if (command.empty()) return reply(error_reply("request has no \"command\""));
   Command cmd{command, request.value("arguments", nlohmann::json::object())};
   for (auto& s : subsystems_) {
-    if (auto reply = s->command(cmd)) {
-      update_status_line();
-      if (!*reply) return error_reply(reply->error().message);
-      return {{"ok", true}, {"result", reply->value()}};
+    if (auto result = s->command(cmd)) {
+      on_subsystem_change();
+      if (!*result) return reply(error_reply(result->error().message));
+      return reply({{"ok", true}, {"result", result->value()}});
     }
   }
-  return error_reply("unknown command '" + command + "'");
+  reply(error_reply("unknown command '" + command + "'"));
 }
 
 }  // namespace vigild
