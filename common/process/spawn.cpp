@@ -2,6 +2,7 @@
 #include "common/process/spawn.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -49,6 +50,9 @@ struct ChildFailure {
 [[noreturn]] void run_child(const char* path, char* const* argv, const Credentials* credentials, int output_fd,
                             int error_fd) {
   if (::setpgid(0, 0) != 0) child_fail(error_fd, Stage::setpgid);
+  // A script never inherits the daemon's real-time priority (it could starve the VRRP loop).
+  const sched_param normal{};
+  (void)::sched_setscheduler(0, SCHED_OTHER, &normal);
 
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 
+#include "common/realtime.hpp"
 #include "conf/parser.hpp"
 #include "daemon/runtime/state_dump.hpp"
 
@@ -53,6 +54,7 @@ int Daemon::run() {
     vigil::log::Level level{};
     if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
   }
+  apply_scheduling();
   scripts_ = make_script_runner(io_, log_);
   scripts_->set_policy(script_policy(config_.global));
   subsystems_ = make_subsystems(io_, log_, *scripts_, options_);
@@ -80,6 +82,22 @@ int Daemon::run() {
   io_.run();
   log_.info("vigild stopped");
   return exit_code_;
+}
+
+void Daemon::apply_scheduling() {
+  asio::post(parser_, [] { vigil::drop_realtime_for_this_thread(); });  // parsing is background work
+  const auto& g = config_.global;
+  vigil::RealtimeSettings rt;
+  rt.priority = g.vrrp_rt_priority;
+  if (g.vrrp_rlimit_rttime) rt.rttime_limit_us = *g.vrrp_rlimit_rttime;
+  rt.lock_memory = g.vrrp_no_swap || g.checker_no_swap;
+  if (!rt.priority && !rt.lock_memory) {
+    log_.info("scheduling: " + vigil::current_scheduling() + " (set vrrp_rt_priority for real-time adverts)");
+    return;
+  }
+  bool ok = true;
+  const auto what = vigil::apply_realtime(rt, ok);
+  log_.log(ok ? vigil::log::Level::info : vigil::log::Level::warning, "scheduling: " + what);
 }
 
 void Daemon::start_metrics() {

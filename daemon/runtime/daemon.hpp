@@ -52,6 +52,7 @@ class Daemon {
   nlohmann::json status() const;
   std::vector<MetricSample> collect_metrics() const;
   void start_metrics();
+  void apply_scheduling();
   void write_state_dump() const;
   [[nodiscard]] StopMode default_stop_mode() const;
 

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "common/realtime.hpp"
 #include "libipvs/plan.hpp"
 
 namespace ipvs {
@@ -52,7 +53,10 @@ struct Reconciler::Job {
 struct Reconciler::Worker {
   Worker(KernelFactory factory, std::chrono::seconds drain_timeout)
       : guard(asio::make_work_guard(io)), open_kernel(std::move(factory)), drainer(drain_timeout) {
-    thread = std::thread([this] { io.run(); });
+    thread = std::thread([this] {
+      vigil::drop_realtime_for_this_thread();  // table work never competes with the VRRP loop
+      io.run();
+    });
   }
   ~Worker() {
     guard.reset();
