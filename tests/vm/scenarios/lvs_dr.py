@@ -143,6 +143,9 @@ class Run:
 
     def start_daemons(self):
         self.out.step(f"Starting {self.kind} on both directors")
+        self.out.explain(f"Each director runs {self.kind} with the runbook's keepalived.conf. VRRP elects the master "
+                         "(priority 100 beats 90), which puts the VIP on its NIC. Both directors program the same "
+                         "IPVS table - what the runbook's init script did with `ipvsadm -A` and `ipvsadm -a ... -g`.")
         self.daemons = {name: Daemon(self.lab, self.hosts[name], self.kind, self.confs[name]) for name in DIRECTORS}
         t0 = time.time()
         for d in self.daemons.values():
@@ -189,6 +192,9 @@ class Run:
 
     def start_client(self):
         self.out.step(f"The client fetches {URL} in a loop")
+        self.out.explain("The requests reach the master (it owns the VIP). IPVS picks a web server in turn (rr) and "
+                         "hands it the packet unchanged (direct routing); the web server answers the client itself, "
+                         "from the VIP on its lo.")
         self.fetcher = Fetcher(self.lab, self.hosts["client"], URL, CLIENT)
         t = time.time()
         rs = self.fetcher.wait("answers from web1 and web2",
@@ -212,6 +218,7 @@ class Run:
         rs = self.fetcher.results(t_from)
         marks = sorted(events)
         row_start = t_from
+        t_to = min(t_to, max([r["done"] for r in rs] or [t_to]))
         while row_start < t_to:
             row = [r for r in rs if row_start <= r["t"] < row_start + 1]
             chars = "".join(r["who"][-1] if r["ok"] else "." for r in row)
@@ -226,6 +233,8 @@ class Run:
         # the bound uses the config's retry count; keepalived's effective one is lower (above)
         bound = tm["connect_timeout"] + tm["retry"] * tm["delay_before_retry"] + tm["delay_loop"]
         self.out.step("Health check: web1's httpd stops")
+        self.out.explain("Both directors test port 80 of each web server (TCP_CHECK in the config). When web1 stops "
+                         "answering they retry, then take web1 out of their IPVS tables: its clients move to web2.")
         self.out.info(f"TCP_CHECK: connect_timeout {tm['connect_timeout']} + retry {tm['retry']} x delay_before_retry "
                       f"{tm['delay_before_retry']} + delay_loop {tm['delay_loop']} = {bound} s at most")
         if self.effective_retry != tm["retry"]:
@@ -280,6 +289,9 @@ class Run:
     def crash_master(self):
         master, backup = self.hosts["master"], self.hosts["backup"]
         self.out.step(f"Crash of the master: {self.kind} is killed (SIGKILL) and its cable pulled")
+        self.out.explain("The master dies without warning. The backup stops hearing its VRRP advertisements; after "
+                         "three missed ones (advert_int 1, about 3.6 s) it takes the VIP and announces it with "
+                         "gratuitous ARP. Its IPVS table is already in place.")
         t_before = time.time() - 2
         t_kill = time.time()
         self.daemons["master"].crash()
@@ -309,6 +321,8 @@ class Run:
     def master_returns(self):
         master, backup = self.hosts["master"], self.hosts["backup"]
         self.out.step(f"The master comes back: cable in, {self.kind} started again")
+        self.out.explain(f"{self.kind} starts as backup, removes the VIP the crash left on the NIC, hears that the "
+                         "backup has a lower priority (90 < 100) and takes the VIP back (preemption, the default).")
         t0 = time.time()
         master.set_link(NIC, True)
         self.daemons["master"].start()
@@ -336,6 +350,10 @@ class Run:
         """SIGTERM to the master while the client fetches: the planned way to take a director out."""
         master, backup = self.hosts["master"], self.hosts["backup"]
         self.out.step(f"Planned stop of the master: SIGTERM to its {self.kind}")
+        self.out.explain("What `systemctl stop` does. " + (
+            "vigild keeps the VIP and its IPVS table until the backup has taken over, so clients are not turned away."
+            if self.kind == "vigild" else
+            "keepalived drops the VIP at once; the backup takes it after its skew time."))
         t0 = time.time()
         self.daemons["master"].term()
         wait_for("the VIP on the backup", lambda: backup.has_address(NIC, VIP), 20, interval=0.02)
@@ -383,7 +401,8 @@ def scenario(lab, args, out):
     r.build()
     r.configs()
     r.start_daemons()
-    r.status("vigilctl status on both directors")
+    if not args.demo:
+        r.status("vigilctl status on both directors")
     r.start_client()
     if not args.no_health:
         r.health()

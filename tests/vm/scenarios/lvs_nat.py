@@ -67,12 +67,17 @@ def show_table(out, director, title="ipvsadm -Ln"):
 def scenario(lab, args, out):
     kind = args.daemon
     out.step("building the runbook's LVS-NAT network in namespaces")
+    out.explain("Scenario 1 of the runbook: one director with two NICs, between the client's network "
+                "(12.0.0.0/24) and the web servers' network (192.168.200.0/24). Each machine is a network "
+                "namespace in this VM; each network is a bridge.")
     client, director, webs = build(lab, out)
     conf = os.path.join(lab.dir, "lvs-nat.conf")
     with open(os.path.join(REPO, "conf/examples/lvs-nat.conf")) as src, open(conf, "w") as dst:
         dst.write(src.read())  # as shipped: no interface names in it
 
     out.step(f"starting {kind} -f conf/examples/lvs-nat.conf on the director")
+    out.explain(f"lvs-nat.conf is the runbook's `ipvsadm -A -t 12.0.0.1:80 -s rr` and `ipvsadm -a ... -m` "
+                f"written as a keepalived.conf; {kind} programs the kernel's IPVS table from it.")
     daemon = Daemon(lab, director, kind, conf).start()
     wait_for("the configured IPVS table in the director's kernel", lambda: director.ipvs() == EXPECTED, 30)
     out.info(f"table complete {time.time() - daemon.started_at:.2f} s after start")
@@ -82,6 +87,8 @@ def scenario(lab, args, out):
         check(re.search(rf"-> {re.escape(ip)}:80\s+Masq\s+1\s", text), f"ipvsadm -Ln: {ip}:80 Masq weight 1 missing")
 
     out.step("the client fetches http://12.0.0.1/ six times with curl")
+    out.explain("IPVS sends each new connection to the next web server (rr) and rewrites its destination "
+                "(NAT); the answers return through the director, which makes them come from 12.0.0.1.")
     bodies = fetch(client, "http://12.0.0.1/", count=6)
     who = [re.sub(r"^this is xykj ", "", b) for b in bodies]
     out.info("answers: " + ", ".join(who))
@@ -97,6 +104,9 @@ def scenario(lab, args, out):
                   f"vigilctl status does not show {ip}:80 UP with weight 1")
 
     out.step(f"drift: `ipvsadm -D -t 12.0.0.1:80` behind {kind}'s back")
+    out.explain("Someone deletes the service by hand. " + (
+        f"vigild compares the kernel's table with its config every {RECONCILE_INTERVAL:.0f} s and puts it back."
+        if kind == "vigild" else "keepalived only compares config with config, so it does not notice."))
     director.sh("ipvsadm -D -t 12.0.0.1:80")
     t_del = time.time()
     check(director.ipvs() == {}, "ipvsadm -D did not delete the service")
@@ -120,6 +130,7 @@ def scenario(lab, args, out):
         wait_for("keepalived's table after its restart", lambda: director.ipvs() == EXPECTED, 30)
 
     out.step(f"SIGTERM to {kind}: it must remove its service")
+    out.explain("`systemctl stop`: the daemon removes the service it created (keepalived's default).")
     t_term = daemon.term()
     wait_for("the service to leave the kernel", lambda: director.ipvs() == {}, 10)
     out.info(f"{kind} exited, table empty ({time.time() - t_term:.2f} s after SIGTERM)")

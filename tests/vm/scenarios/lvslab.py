@@ -105,6 +105,12 @@ class Narrator:
         else:
             print(f"{self.tag}:            {text}", flush=True)
 
+    def explain(self, text):
+        """Plain words for the demo's reader (nothing in test mode)."""
+        if self.demo:
+            import textwrap
+            print(textwrap.fill(text, width=100, initial_indent="   ", subsequent_indent="   "), flush=True)
+
     def block(self, title, text):
         """A command's output, indented, with the command line as the title."""
         print(f"   $ {title}" if self.demo else f"{self.tag}:            $ {title}")
