@@ -117,6 +117,11 @@ bool IpPrefix::contains(const IpAddress& other) const noexcept {
 
 std::string IpPrefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
 
+std::string format_endpoint(const IpAddress& address, std::uint16_t port) {
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(port);
+}
+
 std::size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {
   std::size_t h = a.is_v4() ? 4 : 6;
   for (auto byte : a.bytes()) h = h * 131 + byte;

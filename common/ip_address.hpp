@@ -65,6 +65,9 @@ struct IpPrefix {
   friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
 };
 
+/// "10.0.0.1:80", "[2001:db8::1]:80" — how every log line and plan line writes an endpoint.
+[[nodiscard]] std::string format_endpoint(const IpAddress& address, std::uint16_t port);
+
 struct IpAddressHash {
   std::size_t operator()(const IpAddress& a) const noexcept;
 };

@@ -1,5 +1,6 @@
 // DOC: FakeKernel — the kernel's checks, in the kernel's order (see fake_kernel.hpp).
 #include "libipvs/fake_kernel.hpp"
+#include "common/overloaded.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -9,12 +10,7 @@ namespace ipvs {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using vigil::Overloaded;
 
 // IP_VS_SCHEDNAME_MAXLEN 16 with the NUL: the genl policy (NLA_NUL_STRING, len 15) rejects more.
 constexpr std::size_t k_max_name = 15;

@@ -1,6 +1,7 @@
 // DOC: Failure wording shared by every Kernel implementation, so the fake and the real kernel
 // report the same text for the same errno.
 #include "libipvs/kernel.hpp"
+#include "common/overloaded.hpp"
 
 #include <cstring>
 
@@ -22,12 +23,8 @@ vigil::Error operation_error(const Operation& op, int errno_value, std::string_v
 }
 
 namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using vigil::Overloaded;
+
 }  // namespace
 
 void record_applied(Table& cached, const Plan& plan, const ApplyReport& report) {

@@ -178,9 +178,4 @@ std::string_view to_string(TunnelChecksum c) noexcept {
   return "?";
 }
 
-std::string format_endpoint(const IpAddress& address, std::uint16_t port) {
-  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(port);
-}
-
 }  // namespace ipvs

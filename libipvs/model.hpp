@@ -175,6 +175,6 @@ struct Table {
 [[nodiscard]] std::string_view to_string(TunnelType t) noexcept;
 [[nodiscard]] std::string_view to_string(TunnelChecksum c) noexcept;
 /// "10.0.0.1:80" or "[2001:db8::1]:80".
-[[nodiscard]] std::string format_endpoint(const IpAddress& address, std::uint16_t port);
+using vigil::format_endpoint;
 
 }  // namespace ipvs

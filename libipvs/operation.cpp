@@ -1,16 +1,12 @@
 // DOC: Text forms of operations: the names used in failure reports and the dry-run plan lines.
 #include "libipvs/operation.hpp"
+#include "common/overloaded.hpp"
 
 namespace ipvs {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using vigil::Overloaded;
 
 std::string service_summary(const Service& s) {
   std::string out = s.scheduler;

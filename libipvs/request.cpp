@@ -2,6 +2,7 @@
 // (numbers from linux/ip_vs.h; the kernel side is ip_vs_genl_parse_service/_dest,
 // ip_vs_genl_set_cmd, ip_vs_genl_set_daemon and ip_vs_genl_set_config in ip_vs_ctl.c).
 #include "libipvs/request.hpp"
+#include "common/overloaded.hpp"
 
 #include <linux/genetlink.h>
 #include <linux/ip_vs.h>
@@ -16,12 +17,7 @@ namespace ipvs {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using vigil::Overloaded;
 
 constexpr std::uint16_t k_set_flags = NLM_F_REQUEST | NLM_F_ACK;
 constexpr std::uint16_t k_dump_flags = NLM_F_REQUEST | NLM_F_DUMP;

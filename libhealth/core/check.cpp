@@ -1,23 +1,14 @@
 // DOC: Names and one-line descriptions of checks, as they appear in log lines.
 #include "libhealth/core/check.hpp"
+#include "common/overloaded.hpp"
 
 #include "libhealth/core/dns_rules.hpp"
 
 namespace health {
 
 namespace {
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
+using vigil::Overloaded;
 }  // namespace
-
-std::string format_endpoint(const vigil::IpAddress& ip, std::uint16_t port) {
-  const std::string host = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
-  return host + ":" + std::to_string(port);
-}
 
 std::string RealServerId::to_string() const {
   return "[" + virtual_server + "] " + format_endpoint(address, port);

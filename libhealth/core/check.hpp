@@ -151,6 +151,6 @@ struct RealServerDefinition {
 [[nodiscard]] std::string describe(const ProbeSpec& probe);
 
 /// "10.0.0.1:80", "[2001:db8::1]:443"
-[[nodiscard]] std::string format_endpoint(const vigil::IpAddress& ip, std::uint16_t port);
+using vigil::format_endpoint;
 
 }  // namespace health

@@ -1,5 +1,6 @@
 // DOC: ProbeContext and the dispatch from a ProbeSpec to its probe.
 #include "libhealth/probes/probe.hpp"
+#include "common/overloaded.hpp"
 
 #include <random>
 
@@ -10,12 +11,7 @@
 namespace health {
 
 namespace {
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
+using vigil::Overloaded;
 
 std::unique_ptr<asio::ssl::context> make_tls_context(const std::optional<TlsClientFiles>& files) {
   auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
