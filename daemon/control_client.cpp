@@ -25,8 +25,14 @@ vigil::Result<nlohmann::json> control_request(const std::string& socket_path, co
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)  // NOLINT: sockaddr API
     return fail("cannot connect to " + socket_path + " (is vigild running? are you root?)");
   const std::string line = request.dump() + "\n";
+  int send_error = 0;
   for (std::size_t sent = 0; sent < line.size();) {
     const auto n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+      // vigild may have answered and hung up before reading (a refused client): read that answer.
+      send_error = errno;
+      break;
+    }
     if (n < 0) return fail("send");
     sent += static_cast<std::size_t>(n);
   }
@@ -41,11 +47,15 @@ vigil::Result<nlohmann::json> control_request(const std::string& socket_path, co
     }
     if (ready < 0) return fail("poll");
     const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == ECONNRESET) break;  // hung up; what it sent before is in `reply`
     if (n < 0) return fail("recv");
     if (n == 0) break;
     reply.append(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
+  if (reply.empty())
+    return vigil::make_error("vigild closed the connection without a reply" +
+                             (send_error != 0 ? std::string(" (send: ") + std::strerror(send_error) + ")" : std::string()));
   auto json = nlohmann::json::parse(reply, nullptr, false);
   if (json.is_discarded()) return vigil::make_error("vigild sent a reply that is not JSON");
   return json;

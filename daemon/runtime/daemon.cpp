@@ -29,6 +29,18 @@ void log_diagnostics(vigil::log::Logger& log, const conf::ParseResult& result) {
 
 nlohmann::json error_reply(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
+// vigil_log_level, unless the command line chose a level (-D, --log-level): at start and on every
+// reload, so that debug logging can be turned on and off without a restart. Returns whether the
+// level changed.
+bool apply_config_log_level(const Options& options, vigil::log::Logger& log, const conf::GlobalDefs& global) {
+  if (options.log_level || options.log_detail) return false;
+  vigil::log::Level level = vigil::log::Level::info;
+  if (global.log_level) (void)vigil::log::parse_level(*global.log_level, level);
+  if (log.level() == level) return false;
+  log.set_level(level);
+  return true;
+}
+
 }  // namespace
 
 Daemon::Daemon(Options options, vigil::log::Logger& log)
@@ -50,10 +62,7 @@ bool Daemon::load_initial_config() {
 
 int Daemon::run() {
   if (!load_initial_config()) return 2;
-  if (config_.global.log_level && !options_.log_level && !options_.log_detail) {
-    vigil::log::Level level{};
-    if (vigil::log::parse_level(*config_.global.log_level, level)) log_.set_level(level);
-  }
+  apply_config_log_level(options_, log_, config_.global);
   apply_scheduling();
   scripts_ = make_script_runner(io_, log_);
   scripts_->set_policy(script_policy(config_.global));
@@ -216,6 +225,9 @@ nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, const
   scripts_->set_policy(script_policy(result.config.global));
   config_ = result.config;
   ++reloads_;
+  if (apply_config_log_level(options_, log_, config_.global))
+    log_.log(vigil::log::Level::warning,
+             "reload: log level now " + std::string(vigil::log::to_string(log_.level())) + " (vigil_log_level)");
   if (metrics_changed) start_metrics();
   systemd_.ready();
   update_status_line();
@@ -315,6 +327,19 @@ void Daemon::write_state_dump() const {
 }
 
 void Daemon::handle_request(const nlohmann::json& request, ControlServer::Reply reply) {
+  // The request's shape first, so that a wrong type is named instead of surfacing as a JSON
+  // library exception ("type_error.302") from one of the value() calls below.
+  const auto type_error = [&](const char* key, const char* type, auto is_type) -> bool {
+    const auto it = request.find(key);
+    if (it == request.end() || is_type(*it)) return false;
+    reply(error_reply(std::string("\"") + key + "\" must be " + type));
+    return true;
+  };
+  if (type_error("command", "a string", [](const nlohmann::json& j) { return j.is_string(); }) ||
+      type_error("arguments", "an object", [](const nlohmann::json& j) { return j.is_object(); }) ||
+      type_error("dry_run", "true or false", [](const nlohmann::json& j) { return j.is_boolean(); }) ||
+      type_error("file", "a string", [](const nlohmann::json& j) { return j.is_string(); }))
+    return;
   const std::string command = request.value("command", std::string());
   if (command == "status") return reply({{"ok", true}, {"status", status()}});
   if (command == "reload") {

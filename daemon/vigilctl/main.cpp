@@ -5,6 +5,8 @@
 //   vigilctl garp INSTANCE              resend gratuitous ARP / NA for an instance's addresses
 //   vigilctl drain|undrain VS RS        weight 0 for a real server (maintenance) / restore it
 //   vigilctl stop                       planned stop (lossless handover)
+// Exit status: 0 done; 1 vigild refused (the message says why); 2 vigild cannot be reached;
+// 64 (EX_USAGE) the command line is wrong (unknown command, missing argument, bad option).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -18,7 +20,7 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("-s,--socket", socket, "control socket")->capture_default_str();
   app.add_flag("--json", json, "print the raw JSON reply");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
 
   nlohmann::json request;
   auto* status = app.add_subcommand("status", "show instances and virtual servers");
@@ -50,7 +52,26 @@ int main(int argc, char** argv) {
   auto* stop = app.add_subcommand("stop", "planned stop of vigild");
   stop->callback([&] { request = {{"command", "stop"}}; });
 
-  CLI11_PARSE(app, argc, argv);
+  // Extras are collected (not CLI11's "A subcommand is required") so that a mistyped command is
+  // named in the message. Set last: subcommands would inherit it and accept stray arguments.
+  app.allow_extras();
+  constexpr int k_usage = 64;  // EX_USAGE
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : k_usage;
+  }
+  if (const auto extra = app.remaining(); !extra.empty()) {
+    std::cerr << "vigilctl: " << (request.is_null() ? "unknown command '" : "unexpected argument '") << extra.front()
+              << "' (see vigilctl --help)\n";
+    return k_usage;
+  }
+  if (request.is_null()) {
+    std::cerr << "vigilctl: a command is required: status, reload, demote, promote, garp, drain, undrain, stop "
+                 "(see vigilctl --help)\n";
+    return k_usage;
+  }
 
   const auto reply = vigild::control_request(socket, request);
   if (!reply) {
