@@ -182,7 +182,7 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
   // The loop keeps running (adverts, probes) while the file is parsed on the parser thread.
   asio::post(parser_, [this, dry_run, file, done = std::move(done), id = options_.config_id]() mutable {
     auto result = std::make_shared<conf::ParseResult>(conf::parse_file(file, conf::ParseOptions{id}));
-    asio::post(io_, [this, dry_run, file, done = std::move(done), result] {
+    asio::post(io_, [this, dry_run, file, done = std::move(done), result = std::move(result)]() mutable {
       if (!dry_run) reload_running_ = false;
       nlohmann::json reply;
       try {
@@ -191,11 +191,14 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
         reply = error_reply(std::string("reload failed: ") + e.what());
       }
       done(reply);
+      // Freeing a large file's model (and the configuration it replaced, swapped into it) takes
+      // tens of milliseconds: that happens on the parser thread too, not between two adverts.
+      asio::post(parser_, [result = std::move(result)]() mutable { result.reset(); });
     });
   });
 }
 
-nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, const conf::ParseResult& result) {
+nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result) {
   nlohmann::json diagnostics = nlohmann::json::array();
   for (const auto& d : result.sorted_diagnostics()) diagnostics.push_back(d.to_string());
   if (result.diagnostics.has_errors()) {
@@ -223,7 +226,7 @@ nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, const
     }
   const bool metrics_changed = config_.global.metrics_listen != result.config.global.metrics_listen;
   scripts_->set_policy(script_policy(result.config.global));
-  config_ = result.config;
+  std::swap(config_, result.config);  // no copy on the loop; the old one is freed off the loop
   ++reloads_;
   if (apply_config_log_level(options_, log_, config_.global))
     log_.log(vigil::log::Level::warning,

@@ -42,7 +42,8 @@ class Daemon {
   /// Parses `file` on the parse thread (a 10,000-server file takes ~0.2 s of CPU: never on the
   /// loop, where VRRP adverts run), then plans or applies on the loop and calls `done`.
   void reload(bool dry_run, const std::string& file, ControlServer::Reply done);
-  nlohmann::json apply_reload(bool dry_run, const std::string& file, const conf::ParseResult& result);
+  /// Applies `result` on the loop; on success its configuration is swapped with the running one.
+  nlohmann::json apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result);
   void begin_stop(StopMode mode);
   void finish_stop();
   void arm_watchdog();

@@ -76,6 +76,8 @@ nlohmann::json VrrpSubsystem::status() const {
                      {"address_list_mismatch", i.counters.address_list_mismatch},
                      {"lower_priority_adverts", i.counters.lower_priority_adverts},
                      {"stalls", i.counters.stalls},
+                     {"adverts_late", i.counters.adverts_late},
+                     {"max_advert_lateness_ms", static_cast<double>(i.counters.max_advert_lateness_us) / 1e3},
                      {"gratuitous_bursts", i.counters.gratuitous_bursts}};
     if (i.sync_group) j["sync_group"] = *i.sync_group;
     if (!i.fault_reason.empty()) j["fault_reason"] = i.fault_reason;
@@ -122,6 +124,10 @@ void VrrpSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
                    static_cast<double>(i.counters.adverts_received)});
     out.push_back({"vigil_vrrp_stalls_total", "Advert timer fired later than a peer's Master_Down_Interval",
                    Type::counter, {label}, static_cast<double>(i.counters.stalls)});
+    out.push_back({"vigil_vrrp_adverts_late_total", "Advert timer fired more than 2 ms after it was due",
+                   Type::counter, {label}, static_cast<double>(i.counters.adverts_late)});
+    out.push_back({"vigil_vrrp_advert_max_lateness_seconds", "Worst advert timer lateness since start",
+                   Type::gauge, {label}, static_cast<double>(i.counters.max_advert_lateness_us) / 1e6});
     for (std::size_t r = 0; r < i.counters.drops.size(); ++r) {
       if (i.counters.drops[r] == 0) continue;
       out.push_back({"vigil_vrrp_advert_errors_total", "VRRP adverts dropped, by reason", Type::counter,

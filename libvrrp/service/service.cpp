@@ -21,6 +21,16 @@ Service::~Service() {
 
 void Service::on_transition(std::function<void()> callback) { impl_->transition_callback = std::move(callback); }
 
+conf::Config vrrp_part(const conf::Config& config) {
+  conf::Config out;
+  out.global = config.global;
+  out.vrrp_scripts = config.vrrp_scripts;
+  out.sync_groups = config.sync_groups;
+  out.vrrp_instances = config.vrrp_instances;
+  out.files = config.files;
+  return out;
+}
+
 vigil::Result<void> Service::start(const conf::Config& config) {
   Impl& s = *impl_;
   if (s.started) return vigil::make_error("already started");
@@ -34,7 +44,7 @@ vigil::Result<void> Service::start(const conf::Config& config) {
     }
     built.push_back(std::move(*inst));
   }
-  s.config = config;
+  s.config = vrrp_part(config);
   s.instances = std::move(built);
   s.build_groups(config);
   s.index_instances();
@@ -162,7 +172,7 @@ vigil::Result<std::unique_ptr<Instance>> Service::Impl::build_instance(const con
   inst->router = std::make_unique<Router>(spec.router);
   inst->tracking.priority = spec.router.priority;
   Instance* raw = inst.get();
-  inst->timers = std::make_unique<io::RouterTimers>(io, [this, raw](TimerId id) { deliver(*raw, TimerExpired{id}); });
+  inst->timers = std::make_unique<io::RouterTimers>(io, [this, raw](TimerId id) { on_timer(*raw, id); });
   return inst;
 }
 

@@ -2,6 +2,7 @@
 // Router — or through its sync group, which may turn it into events for the other members — and
 // carries out every action in the order returned (actions.hpp). Packets arrive here after the
 // receive checks; tracking changes arrive as PriorityChanged / FaultChanged.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cctype>
 #include <deque>
@@ -94,6 +95,29 @@ void Service::Impl::deliver(Instance& inst, const Event& event) {
   check_stopped();
 }
 
+void Service::Impl::on_timer(Instance& inst, TimerId id) {
+  if (id == TimerId::advert && inst.advert_due) {
+    const TimePoint now = Clock::now();
+    if (now >= *inst.advert_due) {  // else a stale expiry: the timer was re-armed since
+      const auto late = std::chrono::duration_cast<std::chrono::microseconds>(now - *inst.advert_due);
+      inst.advert_due.reset();
+      if (late > k_advert_late_tolerance) ++inst.counters.adverts_late;
+      inst.counters.max_advert_lateness_us =
+          std::max(inst.counters.max_advert_lateness_us, static_cast<std::uint64_t>(late.count()));
+    }
+  }
+  deliver(inst, TimerExpired{id});
+}
+
+void Service::Impl::fire_overdue_advert(Instance& inst) {
+  // After a stall, epoll reports the socket and the timer together and Asio runs the socket's
+  // handler first. Had the loop run on time, the advert timer would have fired before these
+  // packets were read: keep that order, so that the Router measures its silence before a reply
+  // to a queued advert hides the stall (and a master answers queued adverts as the master it
+  // still is, or steps down first with timer_expired_backup).
+  if (inst.advert_due && *inst.advert_due <= Clock::now()) on_timer(inst, TimerId::advert);
+}
+
 void Service::Impl::execute(Instance& inst, const Action& action, TimePoint now) {
   std::visit(
       [&](const auto& a) {
@@ -101,8 +125,10 @@ void Service::Impl::execute(Instance& inst, const Action& action, TimePoint now)
         if constexpr (std::is_same_v<T, SendAdvert>) {
           send_advert(inst, a.priority);
         } else if constexpr (std::is_same_v<T, ArmTimer>) {
+          if (a.id == TimerId::advert) inst.advert_due = a.at;
           inst.timers->arm(a.id, a.at);
         } else if constexpr (std::is_same_v<T, CancelTimer>) {
+          if (a.id == TimerId::advert) inst.advert_due.reset();
           inst.timers->cancel(a.id);
         } else if constexpr (std::is_same_v<T, ClaimAddresses>) {
           claim(inst);
@@ -133,12 +159,17 @@ void Service::Impl::execute(Instance& inst, const Action& action, TimePoint now)
           say(vigil::log::Level::info, inst, inst.name() + ": handover aborted after " + ms_text(a.elapsed) + " (" +
                        std::string(to_string(a.reason)) + ")");
         } else if constexpr (std::is_same_v<T, Stalled>) {
-          // keepalived's "thread timer expired": each stall is logged with what was measured, and
-          // counted; the Router already stepped down if timer_expired_backup asked for it.
+          // keepalived's "thread timer expired": every stall is counted, and logged once with what
+          // was measured — instances that stalled together (the whole loop did) share one line;
+          // the Router already stepped down if timer_expired_backup asked for it.
           ++inst.counters.stalls;
-          say(vigil::log::Level::warning, inst, inst.name() + ": advert timer fired " + ms_text(a.lateness) + " late, " + ms_text(a.silence) +
-                          " since our previous advert: a backup may have taken over" +
-                          (a.stepped_down ? "; stepping down (timer_expired_backup)" : ""));
+          std::uint64_t suppressed = 0;
+          if (stall_log.allow(now, suppressed)) {
+            say(vigil::log::Level::warning, inst, inst.name() + ": advert timer fired " + ms_text(a.lateness) + " late, " + ms_text(a.silence) +
+                            " since our previous advert: a backup may have taken over" +
+                            (a.stepped_down ? "; stepping down (timer_expired_backup)" : "") +
+                            (suppressed ? " (" + std::to_string(suppressed) + " other stalled instance(s) not logged)" : ""));
+          }
         } else if constexpr (std::is_same_v<T, AdvertIgnored>) {
           io::DropReason r = io::DropReason::own_address;
           if (a.reason == IgnoreReason::version_mismatch) r = io::DropReason::version_mismatch;
@@ -289,6 +320,7 @@ void Service::Impl::on_packet(const SocketKey& key, const io::InboundPacket& pac
     return;
   }
   ++inst->counters.adverts_received;
+  fire_overdue_advert(*inst);
   deliver(*inst, AdvertReceived{std::move(verdict.advert), packet.source});
 }
 

@@ -64,6 +64,7 @@ struct Instance {
   TrackingResult tracking;
   InstanceCounters counters;
   std::optional<double> last_handover_ms;
+  std::optional<TimePoint> advert_due;  // when the armed advert timer is due (late-advert accounting)
   vigil::log::RateLimiter drop_log{5, std::chrono::seconds(10)};
   vigil::log::RateLimiter peer_log{5, std::chrono::seconds(10)};
 
@@ -77,6 +78,10 @@ struct Group {
   NotifySpec notify;
 };
 
+// What the service keeps of a configuration: everything but the virtual servers (and their
+// groups and TLS context), which belong to the IPVS side and can be large.
+[[nodiscard]] conf::Config vrrp_part(const conf::Config& config);
+
 struct Service::Impl {
   Impl(boost::asio::io_context& io_, vigil::log::Logger& log_, vigil::ScriptRunner* runner_)
       : io(io_), log(log_), runner(runner_) {}
@@ -84,7 +89,7 @@ struct Service::Impl {
   boost::asio::io_context& io;
   vigil::log::Logger& log;
   vigil::ScriptRunner* runner;
-  conf::Config config;
+  conf::Config config;  // the VRRP part only (vrrp_part): a copy of 10,000 virtual servers costs the loop
 
   std::optional<io::AddressTable> addresses;
   std::unique_ptr<io::Announcer> announcer;
@@ -96,6 +101,8 @@ struct Service::Impl {
   std::map<std::string, bool> link_state;    // interface → usable
   std::map<std::string, bool> script_state;  // vrrp_script → good
   std::function<void()> transition_callback;
+  // One line per stall of the loop, not one per instance (100 instances stall together).
+  vigil::log::RateLimiter stall_log{1, std::chrono::seconds(1)};
 
   bool started = false;
   bool stopping = false;
@@ -122,6 +129,8 @@ struct Service::Impl {
 
   // service_events.cpp
   void deliver(Instance& inst, const Event& event);
+  void on_timer(Instance& inst, TimerId id);
+  void fire_overdue_advert(Instance& inst);
   void execute(Instance& inst, const Action& action, TimePoint now);
   void send_advert(Instance& inst, std::uint8_t priority);
   void claim(Instance& inst);

@@ -155,7 +155,7 @@ vigil::Result<void> Service::reload(const conf::Config& next) {
     to_launch.push_back(inst.get());
     s.instances.push_back(std::move(inst));
   }
-  s.config = next;
+  s.config = vrrp_part(next);
   s.build_groups(next);
   s.index_instances();
   s.close_unused_sockets();

@@ -4,6 +4,7 @@
 // be attributed to an instance (unknown VRID, unreadable IP header).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,10 @@
 
 namespace vrrp {
 
+// An advert sent this much after its timer was due counts as late (`adverts_late`): the loop was
+// busy or descheduled. Well below any Master_Down_Interval (36 ms at 0.01 s adverts).
+inline constexpr std::chrono::microseconds k_advert_late_tolerance{2000};
+
 struct InstanceCounters {
   std::uint64_t adverts_sent = 0;
   std::uint64_t adverts_received = 0;  // passed the receive checks
@@ -24,6 +29,8 @@ struct InstanceCounters {
   std::uint64_t address_list_mismatch = 0;
   std::uint64_t lower_priority_adverts = 0;  // heard while master: two masters
   std::uint64_t stalls = 0;                  // advert timer fired later than a peer's Master_Down_Interval
+  std::uint64_t adverts_late = 0;            // advert timer fired more than k_advert_late_tolerance late
+  std::uint64_t max_advert_lateness_us = 0;  // worst advert timer lateness since start
   std::uint64_t gratuitous_bursts = 0;
   io::DropCounters drops{};
   [[nodiscard]] std::uint64_t total_drops() const noexcept;
