@@ -39,6 +39,16 @@ struct AsioScriptRunner::Child {
   std::function<void(const ScriptOutcome&)> done;
 };
 
+namespace {
+// The first word of a shell command line, up to a blank or an operator.
+std::string leading_word(std::string_view command) {
+  const auto start = command.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  const auto end = command.find_first_of(" \t\n;&|<>()`$", start);
+  return std::string(command.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+}  // namespace
+
 std::optional<std::string> default_script_user() {
   for (const char* name : {"vigil_script", "keepalived_script"}) {
     passwd pw{};
@@ -109,8 +119,11 @@ void AsioScriptRunner::run(const ScriptSpec& spec, std::function<void(const Scri
     warned_root_ = true;
     log_.warning("scripts run as root: set script_user in global_defs (or create a 'vigil_script' user)");
   }
-  if (policy_.enable_script_security && !command.uses_shell) {
-    std::string program = command.argv[0];
+  if (policy_.enable_script_security) {
+    // A command run through the shell still starts with the program it runs ("/x/check.sh >
+    // /dev/null"): check that one too, or shell syntax would be a way around the check. A first
+    // word that names no file (an assignment, a subshell) cannot be checked and is refused.
+    std::string program = command.uses_shell ? leading_word(spec.command) : command.argv[0];
     if (program.find('/') == std::string::npos) {
       // Resolve through PATH as exec would, so the check looks at the file that would run.
       if (const char* path = std::getenv("PATH")) {
@@ -128,8 +141,13 @@ void AsioScriptRunner::run(const ScriptSpec& spec, std::function<void(const Scri
         }
       }
     }
-    if (const auto why = insecure_script(program))
+    if (const auto why = insecure_script(program)) {
+      // Logged once per command: a vrrp_script refused at every interval is otherwise just a
+      // failing check, and must not fill the log either.
+      if (refused_.insert(spec.command).second)
+        log_.warning("script '" + spec.command + "' refused by enable_script_security: " + *why);
       return fail("refused by enable_script_security: " + *why);
+    }
   }
 
   auto spawned = spawn_child(command.argv, credentials);

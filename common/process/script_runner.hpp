@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/log.hpp"
@@ -52,6 +53,7 @@ class AsioScriptRunner final : public ScriptRunner {
   std::map<std::uint64_t, std::shared_ptr<Child>> children_;
   std::uint64_t next_id_ = 1;
   bool warned_root_ = false;
+  std::set<std::string> refused_;  // commands refused by enable_script_security, logged once
 };
 
 /// The account scripts run as when no script_user is configured: "vigil_script", else

@@ -30,7 +30,7 @@ vigil::Result<void> ControlServer::listen(const std::string& path) {
   }
   ::unlink(path.c_str());  // a stale socket from a previous run
   boost::system::error_code ec;
-  const mode_t old_umask = ::umask(0077);  // the socket is created 0600: root only
+  const mode_t old_umask = ::umask(0177);  // the socket is created 0600 (0777 & ~umask): root only
   acceptor_.open(local(), ec);
   if (!ec) acceptor_.bind(local::endpoint(path), ec);
   ::umask(old_umask);
@@ -64,16 +64,18 @@ void ControlServer::serve(std::shared_ptr<local::socket> socket) {
   // Root only: the file mode already says so; the peer's credentials make sure of it.
   ucred cred{};
   socklen_t len = sizeof cred;
-  if (::getsockopt(socket->native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {
-    log_.warning("control socket: refused a client that is not root", {{"UID", std::to_string(cred.uid)}});
-    return;
-  }
+  const bool refused =
+      ::getsockopt(socket->native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0;
+  if (refused) log_.warning("control socket: refused a client that is not root", {{"UID", std::to_string(cred.uid)}});
   auto buffer = std::make_shared<asio::streambuf>(64 * 1024);  // bounded: a request is a short line
-  asio::async_read_until(*socket, *buffer, '\n', [this, socket, buffer](const boost::system::error_code& ec, std::size_t) {
+  asio::async_read_until(*socket, *buffer, '\n', [this, socket, buffer, refused](const boost::system::error_code& ec, std::size_t) {
     auto send = [socket](const nlohmann::json& reply) {
       auto out = std::make_shared<std::string>(reply.dump() + "\n");
       asio::async_write(*socket, asio::buffer(*out), [socket, out](const boost::system::error_code&, std::size_t) {});
     };
+    // A refused client gets a reply that says why (after its request, so that its send does not
+    // fail first), and nothing else: a bare close would reach vigilctl as an empty, "not JSON" reply.
+    if (refused) return send({{"ok", false}, {"error", "permission denied: vigild's control socket serves root only"}});
     if (ec) return send({{"ok", false}, {"error", "bad request: " + ec.message()}});
     std::istream in(buffer.get());
     std::string line;

@@ -49,6 +49,7 @@ class Daemon {
   void arm_watchdog();
   void update_status_line();
   void on_subsystem_change();
+  void schedule_subsystem_change();  // coalesces a burst of change reports into one on_subsystem_change
   [[nodiscard]] ClusterView cluster_view() const;
   nlohmann::json status() const;
   std::vector<MetricSample> collect_metrics() const;
@@ -72,6 +73,7 @@ class Daemon {
   std::uint64_t reloads_ = 0;
   std::uint64_t reload_failures_ = 0;
   bool stopping_ = false;
+  bool change_pending_ = false;
   bool reload_running_ = false;
   boost::asio::thread_pool parser_{1};  // configuration parsing only: pure, no shared state
   std::size_t pending_stops_ = 0;

@@ -128,3 +128,35 @@ TEST_CASE("enable_script_security refuses a script others could modify", "[scrip
   CHECK(out->error.find("writable by everyone") != std::string::npos);
   CHECK(vigil::process::insecure_script("/bin/true") == std::nullopt);
 }
+
+TEST_CASE("enable_script_security checks the program of a shell command too, and logs a refusal once",
+          "[scripts]") {
+  boost::asio::io_context io;
+  vigil::log::MemoryLogger log;
+  vigil::process::AsioScriptRunner runner{io, log, vigil::process::ScriptPolicy{std::nullopt, std::nullopt, true}};
+  TempDir dir;
+  const auto s = dir.script("check", "exit 0");
+  fs::permissions(s, fs::perms::others_write, fs::perm_options::add);
+  auto run = [&](const std::string& command) {
+    std::optional<vigil::ScriptOutcome> out;
+    runner.run({command, {}, {}, 5s, {}}, [&](const vigil::ScriptOutcome& o) { out = o; });
+    io.restart();
+    io.run_for(5s);
+    REQUIRE(out);
+    return *out;
+  };
+  // Shell syntax after the program used to skip the check entirely.
+  const std::string via_shell = s.string() + " > /dev/null";
+  for (int i = 0; i < 3; ++i) {
+    const auto o = run(via_shell);
+    CHECK(o.kind == vigil::ScriptOutcome::Kind::failed_to_start);
+    CHECK(o.error.find("refused by enable_script_security") != std::string::npos);
+  }
+  // A first word that names no program cannot be checked: refused as well.
+  CHECK(run("X=1 " + s.string()).kind == vigil::ScriptOutcome::Kind::failed_to_start);
+  std::size_t warnings = 0;
+  for (const auto& line : log.lines())
+    if (line.level == vigil::log::Level::warning && line.message.find(via_shell) != std::string::npos) ++warnings;
+  CHECK(warnings == 1);  // once per command, however often it is refused
+  CHECK(run("/bin/true > /dev/null").success());  // a root-owned program in root-owned directories
+}

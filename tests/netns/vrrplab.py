@@ -241,13 +241,15 @@ class Daemon:
 
 
 class Host:
-    def __init__(self, lab, name, v4=None, v6=None):
+    def __init__(self, lab, name, v4=None, v6=None, relay=False):
         self.lab, self.name = lab, name
         self.ns = f"{lab.prefix}-{name}"
-        self.port = f"p{lab.short}{name}"[:15]
+        self.port = f"p{lab.short}{name}"[:15]  # switch side of eth0: its carrier
+        self.bridge_port = self.port             # the bridge port (isolation)
         self.ifname = "eth0"
         self.v4 = v4
         self.v6 = v6
+        self.relay = None
         run("ip", "netns", "add", self.ns)
         lab.namespaces.append(self.ns)
         self.sh("ip link set lo up")
@@ -255,7 +257,24 @@ class Host:
             self.sysctl(f"net.ipv6.conf.{key}.accept_dad", "0")
         run("ip", "-n", lab.switch_ns, "link", "add", self.port, "type", "veth", "peer", "name", self.ifname,
             "netns", self.ns)
-        run("ip", "-n", lab.switch_ns, "link", "set", self.port, "master", "br0", "up")
+        if relay:
+            # eth0 <-> port (switch ns, not bridged) <-relay-> tap <-> bridge_port (bridged): every
+            # frame between the host and the bridge passes the relay, which can drop or delay it.
+            self.bridge_port = f"b{lab.short}{name}"[:15]
+            tap = f"t{lab.short}{name}"[:15]
+            run("ip", "-n", lab.switch_ns, "link", "add", self.bridge_port, "type", "veth", "peer", "name", tap)
+            run("ip", "-n", lab.switch_ns, "link", "set", self.bridge_port, "master", "br0", "up")
+            for dev in (self.port, tap):
+                run("ip", "-n", lab.switch_ns, "link", "set", dev, "promisc", "on", "up")
+            self.relay_control = os.path.join(lab.dir, f"{name}.relay.json")
+            self.impair()
+            self.relay = LineCollector(["ip", "netns", "exec", lab.switch_ns, "/usr/bin/python3", os.path.abspath(__file__),
+                                        "relay", self.port, tap, self.relay_control],
+                                       os.path.join(lab.dir, f"{name}.relay.log"))
+            lab.collectors.append(self.relay)
+            self.relay.wait(r"relaying", 10)
+        else:
+            run("ip", "-n", lab.switch_ns, "link", "set", self.port, "master", "br0", "up")
         self.sysctl(f"net.ipv6.conf.{self.ifname}.accept_dad", "0")
         if v4:
             self.sh(f"ip addr add {v4}/24 dev {self.ifname}")
@@ -312,15 +331,25 @@ class Host:
 
     def isolate(self, on):
         """Bridge port isolation: isolated ports cannot talk to each other, carrier stays up."""
-        run("bridge", "-n", self.lab.switch_ns, "link", "set", "dev", self.port, "isolated", "on" if on else "off")
+        run("bridge", "-n", self.lab.switch_ns, "link", "set", "dev", self.bridge_port, "isolated", "on" if on else "off")
 
-    def vigild(self, conf, extra=(), debug=True):
+    def impair(self, loss=0.0, delay=0.0, jitter=0.0):
+        """Frames between this host and the bridge, both ways: dropped with probability `loss`,
+        delayed by `delay` s ± `jitter` s (a host made with relay=True; see relay_main)."""
+        tmp = self.relay_control + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"loss": loss, "delay": delay, "jitter": jitter}, f)
+        os.replace(tmp, self.relay_control)
+
+    def vigild(self, conf, extra=(), debug=True, prefix=(), control=None):
+        """Starts vigild (after `prefix`, e.g. a setpriv command line) and waits for its control
+        socket (default in the lab's private directory)."""
         path = os.path.join(self.lab.dir, f"{self.name}.conf")
         with open(path, "w") as f:
             f.write(conf)
-        control = os.path.join(self.lab.dir, f"{self.name}.sock")
+        control = control or os.path.join(self.lab.dir, f"{self.name}.sock")
         pid = os.path.join(self.lab.dir, f"{self.name}.pid")
-        args = [self.lab.vigild, "-n", "-l", "-P", "-f", path, "--control-socket", control, "-p", pid]
+        args = list(prefix) + [self.lab.vigild, "-n", "-l", "-P", "-f", path, "--control-socket", control, "-p", pid]
         if debug:
             args.append("-D")
         args += list(extra)
@@ -413,8 +442,8 @@ class Lab:
         self.cleanup()
         return False
 
-    def host(self, name, index, v6=False):
-        h = Host(self, name, f"{LAB_NET4}.{index}", f"{LAB_NET6}{index}" if v6 else None)
+    def host(self, name, index, v6=False, relay=False):
+        h = Host(self, name, f"{LAB_NET4}.{index}", f"{LAB_NET6}{index}" if v6 else None, relay=relay)
         self.hosts[name] = h
         return h
 
@@ -516,14 +545,21 @@ def advert_v3(src, dst, vrid, priority, vips, interval_cs=20, count=None, corrup
 
 
 def inject_main(argv):
-    """inject SRC VRID PRIORITY KIND COUNT [VIP...]: send crafted adverts to 224.0.0.18."""
+    """inject SRC VRID PRIORITY KIND COUNT [VIP...]: send crafted adverts to 224.0.0.18.
+    KIND may carry options: "ttl:10000" (10,000 packets/s), "valid,dst=198.18.0.1,rate=10000,ttl=1"
+    (unicast destination, rate, IP TTL)."""
     src, vrid, priority, kind, count = argv[0], int(argv[1]), int(argv[2]), argv[3], int(argv[4])
     rate = 0
+    options = {}
+    if "," in kind:
+        kind, *rest = kind.split(",")
+        options = dict(o.split("=", 1) for o in rest)
     if ":" in kind:  # "ttl:10000" = 10,000 packets/s
         kind, rate = kind.split(":")[0], int(kind.split(":")[1])
+    rate = int(options.get("rate", rate))
     vips = argv[5:] or ["198.18.0.100"]
-    dst = "224.0.0.18"
-    ttl = 64 if kind == "ttl" else 255
+    dst = options.get("dst", "224.0.0.18")
+    ttl = int(options.get("ttl", 64 if kind == "ttl" else 255))
     if kind == "checksum":
         payload = advert_v3(src, dst, vrid, priority, vips, corrupt_checksum=True)
     elif kind == "truncated":
@@ -532,10 +568,19 @@ def inject_main(argv):
         payload = advert_v3(src, dst, vrid, priority, vips, count=len(vips) + 2)
     elif kind == "auth":
         payload = advert_v3(src, dst, vrid, priority, vips, version=2, auth=b"wrong")
+    elif kind == "v2":  # VRRPv2, advert_int 1 s; "v2,pass=secret" adds a simple password
+        password = options.get("pass")
+        payload = advert_v3(src, dst, vrid, priority, vips, interval_cs=100, version=2,
+                            auth=bytes.fromhex(password) if password and options.get("hex") else
+                            (password.encode() if password else None))
     elif kind == "version":
         payload = bytes([0x41]) + advert_v3(src, dst, vrid, priority, vips)[1:]
     else:  # "ttl", "vrid" (VRID chosen by the caller), "valid"
         payload = advert_v3(src, dst, vrid, priority, vips)
+    if "authtype" in options:  # v2: another auth type byte, checksum recomputed
+        body = bytearray(payload)
+        body[4], body[6], body[7] = int(options["authtype"]), 0, 0
+        payload = bytes(body[:6]) + struct.pack("!H", checksum(bytes(body))) + bytes(body[8:])
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
@@ -552,6 +597,109 @@ def inject_main(argv):
     print(f"sent {count} {kind} adverts")
 
 
+def capture_main(argv):
+    """capture IFACE TIMEOUT: prints, as hex, the first IPv4 VRRP packet seen on IFACE (what any
+    host on the LAN can read: adverts go to a multicast group)."""
+    iface, timeout = argv[0], float(argv[1])
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+    s.bind((iface, 0))
+    s.settimeout(timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = s.recv(65535)
+        if len(data) >= 20 and data[9] == 112:
+            print(data.hex())
+            return
+    sys.exit("no VRRP packet seen")
+
+
+def vigilctl(vigild, *args, user=None, caps=(), timeout=20):
+    """Runs the vigilctl built next to vigild; `user` (a name) runs it with that uid through setpriv,
+    keeping `caps` (e.g. "dac_override") as ambient capabilities. Returns the CompletedProcess."""
+    tool = os.path.join(os.path.dirname(vigild), "vigilctl")
+    check(os.access(tool, os.X_OK), f"missing: vigilctl at {tool} (build the vigilctl target)")
+    prefix = []
+    if user is not None:
+        check(shutil.which("setpriv") is not None, "missing: setpriv (Debian: util-linux)")
+        import pwd
+        prefix = ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}", "--clear-groups"]
+        if caps:
+            joined = ",".join(f"+{c}" for c in caps)
+            prefix += [f"--inh-caps={joined}", f"--ambient-caps={joined}"]
+    return subprocess.run(prefix + [tool] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout)
+
+
+# ---- impairment relay (netem's loss and delay, in user space) --------------------------------------
+
+def relay_main(argv):
+    """relay IF_A IF_B CONTROL: copies every frame between two interfaces (run in the switch
+    namespace), dropping or delaying them as the JSON file CONTROL says ({"loss": 0.2, "delay":
+    0.05, "jitter": 0.01}; re-read when it changes). The lab's kernel has no sch_netem, so loss and
+    delay are done here; frames keep their order unless jitter reorders them, as with netem."""
+    import heapq
+    import select
+    a, b, control = argv
+    eth_p_all = 0x0003
+    socks = {}
+    for name in (a, b):
+        sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(eth_p_all))
+        sk.bind((name, 0))
+        sk.setblocking(False)
+        socks[name] = sk
+    other = {a: socks[b], b: socks[a]}
+    settings, stamp = {"loss": 0.0, "delay": 0.0, "jitter": 0.0}, None
+    pending = []  # (due, seq, out socket, frame)
+    seq = 0
+    print("relaying", a, "<->", b, flush=True)
+    next_check = 0.0
+    while True:
+        now = time.monotonic()
+        if now >= next_check:
+            next_check = now + 0.02
+            try:
+                st = os.stat(control).st_mtime_ns
+                if st != stamp:
+                    with open(control) as f:
+                        settings = json.load(f)
+                    stamp = st
+                    print(f"{time.time():.6f} settings {settings}", flush=True)
+            except (OSError, ValueError):
+                pass
+        while pending and pending[0][0] <= now:
+            _, _, out, frame = heapq.heappop(pending)
+            try:
+                out.send(frame)
+            except OSError:
+                pass  # the far interface is down: the frame is lost, as on a wire
+        timeout = 0.02 if not pending else max(0.0, min(0.02, pending[0][0] - now))
+        ready, _, _ = select.select(list(socks.values()), [], [], timeout)
+        for sk in ready:
+            name = a if sk is socks[a] else b
+            while True:
+                try:
+                    frame, addr = sk.recvfrom(65535)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:
+                    break
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue  # our own sends on this interface
+                if settings.get("loss", 0.0) > 0 and random.random() < settings["loss"]:
+                    continue
+                delay = settings.get("delay", 0.0)
+                if settings.get("jitter", 0.0) > 0:
+                    delay = max(0.0, delay + random.uniform(-settings["jitter"], settings["jitter"]))
+                if delay <= 0 and not pending:
+                    try:
+                        other[name].send(frame)
+                    except OSError:
+                        pass
+                else:
+                    seq += 1
+                    heapq.heappush(pending, (time.monotonic() + delay, seq, other[name], frame))
+
+
 # ---- test driver --------------------------------------------------------------------------------
 
 def main(tests):
@@ -559,6 +707,12 @@ def main(tests):
     args = sys.argv[1:]
     if args and args[0] == "inject":
         inject_main(args[1:])
+        return
+    if args and args[0] == "relay":
+        relay_main(args[1:])
+        return
+    if args and args[0] == "capture":
+        capture_main(args[1:])
         return
     if not args or args[0] not in tests:
         print(f"usage: {sys.argv[0]} {{{','.join(tests)}}} --vigild PATH", file=sys.stderr)
@@ -583,3 +737,7 @@ def main(tests):
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "inject":
         inject_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "relay":
+        relay_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "capture":
+        capture_main(sys.argv[2:])
