@@ -103,8 +103,15 @@ void IpvsSubsystem::tear_down() {
   stop_started_ = true;
   stop_hold_.cancel();
   // the table follows keepalived's stop options (remove own services, flush, or keep)
-  reconciler_->stop(config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own,
-                   std::move(stop_done_));
+  const auto policy = config_ ? ipvs::stop_policy_from(config_->global) : ipvs::StopPolicy::remove_own;
+  if (config_ && !config_->virtual_servers.empty()) {
+    // Say what happens to the table: after a stop with `keep` the operator must know that
+    // traffic still flows, and that the next vigild adopts the table.
+    log_.info(policy == ipvs::StopPolicy::keep    ? "ipvs: leaving the table in the kernel (vigil_ipvs_on_stop keep)"
+              : policy == ipvs::StopPolicy::flush ? "ipvs: flushing the whole IPVS table (lvs_flush_on_stop)"
+                                                  : "ipvs: removing vigil's services from the kernel");
+  }
+  reconciler_->stop(policy, std::move(stop_done_));
 }
 
 bool IpvsSubsystem::vrrp_holds_addresses() const {
