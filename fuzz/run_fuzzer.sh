@@ -6,9 +6,13 @@ set -eu
 target=$1
 corpus=$2
 seconds=$3
+if [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then
+  echo "$(basename "$target"): no seed corpus in $corpus" >&2
+  exit 1
+fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp -r "$corpus/." "$work/" 2>/dev/null || true
+trap 'rm -rf "$work" "$work.log"' EXIT
+cp -r "$corpus/." "$work/"
 "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
   -artifact_prefix="${VIGIL_FUZZ_ARTIFACTS:-$work/}" "$work" 2>"$work.log" || {
   tail -60 "$work.log"
