@@ -7,7 +7,11 @@ namespace vigild {
 void SystemdNotifier::ready() const { sd_notify(0, "READY=1"); }
 void SystemdNotifier::reloading() const { sd_notify(0, "RELOADING=1"); }
 void SystemdNotifier::stopping() const { sd_notify(0, "STOPPING=1"); }
-void SystemdNotifier::status(const std::string& text) const { sd_notifyf(0, "STATUS=%s", text.c_str()); }
+void SystemdNotifier::status(const std::string& text) {
+  if (text == last_status_) return;
+  last_status_ = text;
+  sd_notifyf(0, "STATUS=%s", text.c_str());
+}
 void SystemdNotifier::watchdog() const { sd_notify(0, "WATCHDOG=1"); }
 
 std::optional<std::chrono::microseconds> SystemdNotifier::watchdog_interval() const {

@@ -14,10 +14,15 @@ class SystemdNotifier {
   void ready() const;
   void reloading() const;
   void stopping() const;
-  void status(const std::string& text) const;
+  /// Sends STATUS= only when the text changed (the daemon refreshes it after every change of any
+  /// subsystem; systemd needs one datagram per new text).
+  void status(const std::string& text);
   void watchdog() const;
   /// The interval at which to send WATCHDOG=1 (half of WatchdogSec=), if the unit asks for it.
   [[nodiscard]] std::optional<std::chrono::microseconds> watchdog_interval() const;
+
+ private:
+  std::string last_status_;
 };
 
 }  // namespace vigild
