@@ -36,6 +36,7 @@ vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
   options.interval = std::chrono::duration_cast<std::chrono::milliseconds>(config_->global.reconcile_interval);
   options.drain_timeout = std::chrono::duration_cast<std::chrono::seconds>(config_->global.drain_timeout);
   reconciler_.emplace(io_, log_, open_kernel_, options);
+  index_config();
   try {
     checker_ = std::make_unique<health::HealthChecker>(
         io_, log_, [this](const health::RealServerChange& c) { on_health_change(c); });
@@ -55,6 +56,7 @@ std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) co
 
 vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
   config_ = std::make_shared<const conf::Config>(next);
+  index_config();
   if (checker_) {
     const auto defs = health::from_conf(*config_);
     for (const auto& w : defs.warnings) log_.warning(w);
@@ -122,11 +124,30 @@ bool IpvsSubsystem::vrrp_holds_addresses() const {
 }
 
 void IpvsSubsystem::push_health(const health::RealServerId& id, const health::RealServerStatus& status) {
+  const conf::RealServer* rs = find_real_server(id);
   ipvs::RealServerHealth h;
   h.up = status.up;
-  h.dynamic_weight = status.weight;
-  h.drain = drained_.count({id.virtual_server, endpoint(id.address, id.port)}) > 0;
-  reconciler_->set_health(to_ipvs(id), h);
+  // The checker reports the weight to use while up: the configured one unless a MISC_CHECK set
+  // a dynamic one. Only the latter overrides the config, so that a reload's new weight shows
+  // in its plan and applies.
+  if (rs == nullptr || status.weight != rs->weight) h.dynamic_weight = status.weight;
+  h.drain = !drained_.empty() && drained_.count({id.virtual_server, endpoint(id.address, id.port)}) > 0;
+  // Nothing new for the reconciler (a reload re-reports every kept real server, 40,000 at
+  // 10,000 x 4): an entry equal to the one it has, or, for one it never heard of, the state it
+  // assumes anyway (a real server without checkers is up with its configured weight).
+  const auto key = to_ipvs(id);
+  if (const auto* known = reconciler_->health().find(key)) {
+    if (*known == h) return;
+  } else if (rs != nullptr && rs->checkers.empty() && h.up && !h.dynamic_weight && !h.drain) {
+    return;
+  }
+  reconciler_->set_health(key, h);
+}
+
+void IpvsSubsystem::index_config() {
+  vs_index_.clear();
+  vs_index_.reserve(config_->virtual_servers.size());
+  for (const auto& vs : config_->virtual_servers) vs_index_.emplace(vs.key(), &vs);
 }
 
 void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {
@@ -188,10 +209,8 @@ void IpvsSubsystem::run_script(const std::optional<conf::Script>& script, const 
 }
 
 const conf::VirtualServer* IpvsSubsystem::find_virtual_server(const std::string& key) const {
-  if (!config_) return nullptr;
-  for (const auto& vs : config_->virtual_servers)
-    if (vs.key() == key) return &vs;
-  return nullptr;
+  const auto it = vs_index_.find(key);
+  return it == vs_index_.end() ? nullptr : it->second;
 }
 
 const conf::RealServer* IpvsSubsystem::find_real_server(const health::RealServerId& id) const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "common/log.hpp"
 #include "common/script_runner.hpp"
@@ -44,6 +45,7 @@ class IpvsSubsystem final : public Subsystem {
   void push_health(const health::RealServerId& id, const health::RealServerStatus& status);
   void run_script(const std::optional<conf::Script>& script, const std::string& what);
   void tear_down();
+  void index_config();
   [[nodiscard]] bool vrrp_holds_addresses() const;
   [[nodiscard]] const conf::RealServer* find_real_server(const health::RealServerId& id) const;
   [[nodiscard]] const conf::VirtualServer* find_virtual_server(const std::string& key) const;
@@ -56,6 +58,8 @@ class IpvsSubsystem final : public Subsystem {
   ipvs::Reconciler::KernelFactory open_kernel_;
   // optional: re-created at start() with the config's vigil_reconcile_interval/vigil_drain_timeout
   std::optional<ipvs::Reconciler> reconciler_;
+  // virtual server key → its entry in config_ (health changes and status look servers up by key)
+  std::unordered_map<std::string, const conf::VirtualServer*> vs_index_;
   std::set<std::pair<std::string, std::string>> drained_;  // (virtual server key, "address:port")
   std::map<std::string, bool> quorum_up_;                  // virtual server key → quorum state
   std::function<void()> on_change_;

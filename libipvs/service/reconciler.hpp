@@ -10,11 +10,16 @@
 //
 // Rounds. Inputs arriving while a round runs are merged and handled by the next round, so a
 // burst of health changes costs one diff, not one per change. A round is
-//   full   (timer, reload, start): dump the kernel → desired → drains → diff → apply;
-//   quick  (health only):          desired → diff against the cached table → apply.
+//   full   (timer, start):            dump the kernel → desired → drains → diff → apply;
+//   quick  (health, reload):          desired → diff against the cached table → apply.
+// The cached table is the last dump plus every operation applied since. A reload dumps only
+// when the cache is unsure (a failed operation) or a drain needs fresh connection counts, so a
+// one-line change costs a diff, not a dump of the whole table.
 // The periodic full round is also the drift repair: what it changes was changed behind our
 // back (`ipvsadm -D`, `ipvsadm -C`), and it is reported as such (keepalived only diffs config
-// against config, #1018/#1877). Only services vigil's config defines are touched.
+// against config, #1018/#1877). Only services vigil's config defines are touched. Its period
+// is vigil_reconcile_interval, stretched to 50× the last full round's duration when that is
+// longer (a dump of 10,000 services must not keep a core busy: at most 2% of the time).
 //
 // Start adopts: the first round diffs against the table the kernel already has, so a restart
 // over a table left by a previous vigild changes nothing and resets no connection.
@@ -114,6 +119,7 @@ class Reconciler {
   void kick();
   void on_done(RoundReport report);
   void arm_timer(std::chrono::milliseconds after);
+  std::chrono::milliseconds next_full_round();
 
   boost::asio::io_context& loop_;
   vigil::log::Logger& log_;
@@ -140,6 +146,8 @@ class Reconciler {
   std::shared_ptr<const Table> table_;
   std::size_t draining_ = 0;
   ReconcilerStats stats_;
+  std::chrono::microseconds last_full_round_{0};
+  bool stretched_ = false;
   std::shared_ptr<int> alive_;  // posted completions hold a weak reference: none runs after destruction
 };
 
