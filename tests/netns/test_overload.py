@@ -17,6 +17,7 @@ stall_keep       the same without timer_expired_backup: the stall is logged and 
 The measurement functions are shared with bench/vrrp_overload.py (which also runs keepalived).
 """
 
+import json
 import os
 import re
 import signal
@@ -196,6 +197,76 @@ def overload_reload(vigild):
         check(worst < 36, f"an advert gap reached Master_Down_Interval during a reload ({worst:.1f} ms)")
 
 
+LISTENER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8080))
+s.listen(65535)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.close()
+"""
+
+
+def overload_checks(vigild):
+    """Needs the kernel's IPVS (tests/vm/vm-run): vigild without -P on h1 runs ~2,000 TCP checks per
+    second (500 virtual servers x 4 real servers, delay_loop 1) against a listener inside h1 (the real
+    servers are 10.99.0.0/16, routed locally), while busy loops load every CPU."""
+    from vrrplab import Daemon, Missing
+    subprocess.run(["modprobe", "ip_vs"], stderr=subprocess.DEVNULL)
+    if not os.path.exists("/proc/net/ip_vs"):
+        raise Missing("the kernel's IPVS (run it in the VM: tests/vm/vm-run)")
+    with Lab("overload_checks", vigild) as lab:
+        h1, h2 = lab.host("h1", 1), lab.host("h2", 2)
+        lab.sniff("ip proto 112")
+        h1.sh("ip route add local 10.99.0.0/16 dev lo")
+        LineCollector_for(lab, h1)
+        vs = []
+        for v in range(500):
+            vs.append(f"virtual_server 10.200.{v // 250}.{v % 250 + 1} 80 {{\n  delay_loop 1\n  lvs_sched rr\n"
+                      "  lvs_method NAT\n  protocol TCP\n")
+            for r in range(4):
+                i = v * 4 + r
+                vs.append(f"  real_server 10.99.{i // 250}.{i % 250 + 1} 8080 {{\n    TCP_CHECK {{\n"
+                          "      connect_timeout 1\n    }\n  }\n")
+            vs.append("}\n")
+        conf = lambda p: config(instance(priority=p, advert=str(ADVERT)), global_defs=RT)
+        path = os.path.join(lab.dir, "h1.conf")
+        with open(path, "w") as f:
+            f.write(conf(150) + "".join(vs))
+        control = os.path.join(lab.dir, "h1.sock")
+        d1 = Daemon(lab, h1, "vigild", [vigild, "-n", "-l", "-f", path, "--control-socket", control, "-p",
+                                        os.path.join(lab.dir, "h1.pid")], os.path.join(lab.dir, "h1.vigild.log"),
+                    control=control)
+        d2 = h2.vigild(conf(100), debug=False)  # the backup: VRRP only (-P)
+        d1.wait_state("VI_1", "MASTER", 10)
+        d2.wait_state("VI_1", "BACKUP", 5)
+        time.sleep(3)  # let the checks reach their steady rate (time passing)
+        health = lambda: d1.status()["ipvs"]["health"]
+        before, t_before = health(), time.time()
+        t0, t1, _ = busy_window(lab, BUSY_SECONDS)
+        after, t_after = health(), time.time()
+        gaps, backup = measure(lab, t0, t1)
+        i1 = d1.instance("VI_1")
+        rate = (after["results"] - before["results"]) / (t_after - t_before)
+        print(f"{rate:.0f} TCP checks/s (of 2,000 configured) + busy loops on {os.cpu_count()} CPUs for "
+              f"{t1 - t0:.1f} s: master advert gaps {gap_text(gaps)}; backup adverts {len(backup)}; late adverts "
+              f"(> 2 ms) {i1['adverts_late']} of {i1['adverts_sent']} (max lateness "
+              f"{i1['max_advert_lateness_ms']:.2f} ms); checker {json.dumps(after)}")
+        check(not backup, f"false failover: the backup sent {len(backup)} adverts under load")
+
+
+def LineCollector_for(lab, host):
+    from vrrplab import LineCollector
+    c = LineCollector(["ip", "netns", "exec", host.ns, "/usr/bin/python3", "-c", LISTENER],
+                      os.path.join(lab.dir, f"{host.name}.listener.log"))
+    lab.collectors.append(c)
+    c.wait(r"listening", 10)
+    return c
+
+
 def stall(vigild, step_down):
     with Lab("stall", vigild) as lab:
         extra = "  timer_expired_backup" if step_down else ""
@@ -250,4 +321,4 @@ def stall_keep(vigild):
 
 
 if __name__ == "__main__":
-    main({f.__name__: f for f in [overload_busy, overload_reload, stall_step_down, stall_keep]})
+    main({f.__name__: f for f in [overload_busy, overload_reload, overload_checks, stall_step_down, stall_keep]})
