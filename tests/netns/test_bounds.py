@@ -17,7 +17,7 @@ import struct
 import subprocess
 import time
 
-from vrrplab import Lab, LineCollector, check, main, run, wait_for
+from vrrplab import Lab, LineCollector, check, main, run, sanitized, wait_for
 
 ADVERT = 1.0
 GAP_SLACK = 0.1
@@ -106,6 +106,10 @@ def bounds(vigild):
     instances = int(os.environ.get("VIGIL_BOUNDS_INSTANCES", "1000"))
     seconds = float(os.environ.get("VIGIL_BOUNDS_SECONDS", "30"))
     check(instances <= SEGMENTS * PER_SEGMENT_MAX, f"at most {SEGMENTS * PER_SEGMENT_MAX} instances in this lab")
+    if sanitized(vigild):
+        # ASan keeps freed memory in a quarantine (256 MB by default) before reusing it, which
+        # reads as RSS growth: keep it small so that growth means what it means without ASan.
+        os.environ["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "quarantine_size_mb=4"]))
     per = min(PER_SEGMENT_MAX, -(-instances // SEGMENTS))
     segments = -(-instances // per)
     with Lab("bounds", vigild) as lab:
@@ -186,20 +190,25 @@ def bounds(vigild):
         taken = on_wire("198.18.{seg}.2", killed, takeover_end)
         check(len(taken) == instances, f"adverts of {len(taken)} instances seen from h2 after the failover")
         first = max(min(ts) for ts in taken.values()) - killed
-        gaps2, worst2, late2 = gaps_of(taken)
+        # Taking 1000 instances over at once (1000 address adds, GARP bursts, log lines) is a burst
+        # of loop work; under ASan it costs several times more, so its adverts get more room there.
+        slack2 = 0.4 if sanitized(vigild) else GAP_SLACK
+        gaps2 = [b - a for ts in taken.values() for a, b in zip(ts, ts[1:])]
+        worst2, late2 = max(gaps2, default=0.0), sum(1 for g in gaps2 if g > ADVERT + slack2)
         changed = {h: [n for n in before[h] if after[h][n] != before[h][n]] for h in before}
         growth = {h: (max(s[-len(s) // 3:]) - max(s[:len(s) // 3])) / 1024 for h, s in samples.items()}
         print(f"{instances} instances ({segments} segments x {per} VRIDs), advert {ADVERT:g} s, watched {end - start:.0f} s: "
               f"{counted} master advert gaps, worst {1000 * worst:.0f} ms, {late} over {1000 * (ADVERT + GAP_SLACK):.0f} ms")
         for h, s in samples.items():
             print(f"  {h} RSS {s[0] / 1024:.1f} MB at start, max {max(s) / 1024:.1f} MB, "
-                  f"last-third max minus first-third max {growth[h]:+.1f} MB")
+                  f"last-third max minus first-third max {growth[h]:+.1f} MB; samples (MB) "
+                  + " ".join(f"{x / 1024:.1f}" for x in s[::5]))
         print(f"  hanging and flooding scripts: VI_0_1 priority {scripts.get('VI_0_1')} (150 - 2 - 2 when both fail); "
               f"at most {children} child processes of h1's vigild at a time")
         mdi = 3 * ADVERT + (256 - 100) / 256 * ADVERT
         print(f"  h1 killed: h2 master of all {instances} after {all_master - killed:.2f} s (status), last instance's "
               f"first advert {first:.2f} s after the kill (Master_Down_Interval {mdi:.2f} s); then {len(gaps2)} gaps, "
-              f"worst {1000 * worst2:.0f} ms, {late2} over {1000 * (ADVERT + GAP_SLACK):.0f} ms")
+              f"worst {1000 * worst2:.0f} ms, {late2} over {1000 * (ADVERT + slack2):.0f} ms")
         check(late == 0, f"{late} master adverts later than {1000 * (ADVERT + GAP_SLACK):.0f} ms (worst {1000 * worst:.0f} ms)")
         check(first <= mdi + ADVERT, f"mass failover: last instance took over {first:.2f} s after the kill")
         check(late2 == 0, f"after the failover {late2} adverts of h2 were late (worst {1000 * worst2:.0f} ms)")

@@ -160,14 +160,18 @@ class Chaos:
 
     # ---- settle check -------------------------------------------------------------------------
 
-    def settle(self, t0, bound, what, exclude=()):
+    def settle(self, t0, bound, what, exclude=(), transient_until=None):
         """Waits until exactly the expected node owns the VIP, watches one more Master_Down_Interval,
         and returns (time from t0 to the start of that single ownership, seconds with two or more
-        owners after t0). Records a failure if the bound is broken."""
+        owners after t0). Records a failure if the bound is broken. Before transient_until a brief
+        second owner is legitimate (see d_partition): the watch starts after it."""
         want = self.expected(exclude)
+        alone = lambda: self.owners() == {want.name}
         try:
-            wait_for(f"{want.name} alone owning {VIP} after {what}", lambda: self.owners() == {want.name},
-                     bound + 2.0)
+            wait_for(f"{want.name} alone owning {VIP} after {what}", alone, bound + 2.0)
+            if transient_until is not None and time.time() < transient_until:
+                time.sleep(transient_until - time.time())  # protocol window, not synchronisation
+                wait_for(f"{want.name} alone owning {VIP} after {what}", alone, bound + 2.0)
         except AssertionError as e:
             self.failures.append(f"{what}: {e}; owners {sorted(self.owners())}")
             return None, None
@@ -186,8 +190,9 @@ class Chaos:
         if took > bound:
             self.failures.append(f"{what}: one owner after {1000 * took:.0f} ms > bound {1000 * bound:.0f} ms: "
                                  f"{self.describe(segs, t0)}")
-        # the wire agrees: only the owner advertised (priority > 0) while we watched
-        senders = {self.by_mac[m].name for m in self.advertisers(watch_from + 0.05, t1) if m in self.by_mac}
+        # the wire agrees: only the owner advertised (priority > 0) while we watched (from 250 ms on:
+        # frames a relay was still delaying when its impairment was cleared may arrive until then)
+        senders = {self.by_mac[m].name for m in self.advertisers(watch_from + 0.25, t1) if m in self.by_mac}
         if senders != {want.name}:
             self.failures.append(f"{what}: adverts from {sorted(senders)} while {want.name} owned the VIP")
         return took, dual
@@ -279,7 +284,13 @@ class Chaos:
             else:
                 n.host.isolate(False)
         want = self.expected()
-        restore, dual = self.settle(t0, mdi(want.priority) + ADVERT, f"heal {shape} {[n.name for n in cut]}")
+        # A heal can land while a cut-off backup's Master_Down_Timer is still running (the hold may
+        # be shorter than Master_Down_Interval). If it expires before the master's first advert
+        # after the heal reaches that backup, the backup becomes master and yields on that advert
+        # (RFC 5798 6.4.3): a legitimate second owner for less than one advert interval, which the
+        # two-owner bound below checks. Ownership must be settled from then on.
+        restore, dual = self.settle(t0, mdi(want.priority) + ADVERT, f"heal {shape} {[n.name for n in cut]}",
+                                    transient_until=t0 + ADVERT + 0.05)
         wire = self.wire_dual(t0, want)
         if dual is not None and dual > ADVERT:
             self.failures.append(f"heal {shape}: two owners for {1000 * dual:.0f} ms > one advert interval")

@@ -12,7 +12,7 @@ import re
 import signal
 import time
 
-from vrrplab import Lab, check, config, instance, main, vigilctl, wait_for
+from vrrplab import Lab, check, config, instance, main, sanitized, vigilctl, wait_for
 
 VIP = "198.18.0.100"
 
@@ -92,12 +92,6 @@ def malformed(vigild):
 def cpu_seconds(daemon):
     fields = open(f"/proc/{daemon.proc.pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def sanitized(vigild):
-    """Whether vigild was built with ASan (scripts/test runs the netns tests under it too)."""
-    with open(vigild, "rb") as f:
-        return b"__asan_init" in f.read()
 
 
 def flood_cpu_bound(vigild):

@@ -32,6 +32,22 @@ LAB_NET4 = "198.18.0"
 LAB_NET6 = "2001:db8::"
 
 
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|LeakSanitizer has encountered|runtime error: |"
+                              r"SUMMARY: UndefinedBehaviorSanitizer")
+_sanitized = {}
+
+
+def sanitized(binary):
+    """Whether `binary` was built with ASan (scripts/test runs the netns tests with such a vigild)."""
+    if binary not in _sanitized:
+        try:
+            with open(binary, "rb") as f:
+                _sanitized[binary] = b"__asan_init" in f.read()
+        except OSError:
+            _sanitized[binary] = False
+    return _sanitized[binary]
+
+
 class Missing(Exception):
     """A facility the test needs is not there: the test fails and says what."""
 
@@ -439,7 +455,11 @@ class Lab:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             self.dump_logs()
-        self.cleanup()
+        reports = self.cleanup()
+        if reports and exc_type is None:
+            raise AssertionError("sanitizer reports from vigild:\n" + "\n".join(reports))
+        if reports:
+            print("sanitizer reports from vigild:\n" + "\n".join(reports))
         return False
 
     def host(self, name, index, v6=False, relay=False):
@@ -474,8 +494,23 @@ class Lab:
                 print(tail(os.path.join(self.dir, name), 40))
 
     def cleanup(self):
+        """Stops everything and deletes the namespaces; returns the sanitizer reports found in
+        vigild's output. With an ASan/UBSan vigild, daemons still running are stopped with SIGTERM
+        first, so that LeakSanitizer runs at their exit (a SIGKILL would hide leaks)."""
         for p in self.pingers:
             p.stop()
+        if self.vigild and sanitized(self.vigild):
+            running = [d for d in self.processes if d.kind == "vigild" and d.alive()]
+            for d in running:
+                try:
+                    os.kill(d.proc.pid, signal.SIGCONT)  # a test may have left it stopped
+                    d.term()
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 15
+            for d in running:
+                while d.alive() and time.monotonic() < deadline:
+                    time.sleep(0.02)
         for d in self.processes:
             try:
                 d.stop()
@@ -483,12 +518,22 @@ class Lab:
                 pass
         for c in self.collectors:
             c.stop()
+        reports = []
+        for d in self.processes:
+            if d.kind != "vigild":
+                continue
+            lines = [l for _, l in d.out.snapshot()]
+            for i, line in enumerate(lines):
+                if SANITIZER_REPORT.search(line):
+                    reports.append(f"{d.host.name} ({d.log_path}):\n  " + "\n  ".join(lines[i:i + 25]))
+                    break
         for ns in reversed(self.namespaces):
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-        if os.environ.get("VIGIL_NETNS_KEEP"):
+        if os.environ.get("VIGIL_NETNS_KEEP") or reports:
             print(f"logs kept in {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        return reports
 
 
 # ---- configuration text ------------------------------------------------------------------------
