@@ -6,10 +6,16 @@ namespace {
 
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
+// Characters that end a word or need a look: blanks, braces, quotes, escapes, comments.
+bool is_plain(char c) noexcept {
+  return !is_blank(c) && c != '{' && c != '}' && c != '"' && c != '\'' && c != '\\' && c != '#' && c != '!';
+}
+
 }  // namespace
 
 LexedLine lex_line(std::string_view text, std::uint32_t file, std::uint32_t line, std::uint32_t column_base) {
   LexedLine out;
+  out.tokens.reserve(4);  // most lines: a keyword and a value or two
   std::size_t i = 0;
   const std::size_t n = text.size();
   auto column_of = [&](std::size_t pos) { return static_cast<std::uint32_t>(column_base + pos); };
@@ -62,8 +68,11 @@ LexedLine lex_line(std::string_view text, std::uint32_t file, std::uint32_t line
       }
       if (ch == '\\' && i + 1 == n) break;  // continuation right after a word
       if (ch == '#' || ch == '!') break;    // comment glued to a word: `weight 1#x`
-      tok.text.push_back(ch);
-      ++i;
+      // the common case, a run of plain characters, is appended in one go
+      const std::size_t run = i;
+      while (i < n && is_plain(text[i])) ++i;
+      if (i == run) ++i;  // a lone backslash not escaping anything is kept as it is
+      tok.text.append(text.data() + run, i - run);
     }
     out.tokens.push_back(std::move(tok));
     if (i < n && (text[i] == '#' || text[i] == '!')) break;

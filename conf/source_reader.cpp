@@ -8,12 +8,15 @@ namespace conf {
 
 namespace {
 
+// The C locale's isspace, inline: it runs on the first word of every line.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -116,7 +119,7 @@ void SourceReader::process_line(std::string_view raw, std::uint32_t file, std::u
     const bool negate = i < text.size() && text[i] == '^';
     if (negate) ++i;
     const std::size_t name_start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && !is_space(text[i])) ++i;
     const std::string_view id = text.substr(name_start, i - name_start);
     const bool match = id == options_.config_id;
     if (match == negate) return;  // line not for this host
@@ -148,7 +151,7 @@ void SourceReader::process_line(std::string_view raw, std::uint32_t file, std::u
   // include PATTERN — no substitution on include lines (keepalived does the same).
   {
     std::size_t i = 0;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && !is_space(text[i])) ++i;
     if (is_include_keyword(text.substr(0, i))) {
       include(strip_comment(text.substr(i)), file, line, column_base + static_cast<std::uint32_t>(i) + 1, sink);
       return;
