@@ -32,6 +32,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import log, sh as run, wait_until
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "vm", "ops"))
 NS = "opsbench"
@@ -63,31 +65,6 @@ def write_config(path, n, weight):
 def memory_kb_total():
     with open("/proc/meminfo") as f:
         return int(f.readline().split()[1])
-
-
-def log(msg):
-    print(f"[{time.monotonic() - T0:7.1f} s] {msg}", flush=True)
-
-
-T0 = time.monotonic()
-
-
-def run(*args, check=True, timeout=600):
-    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: {r.returncode} {r.stderr.strip()}")
-    return r.stdout
-
-
-def wait_until(what, predicate, timeout, interval=0.01):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def alive(proc):
