@@ -1,5 +1,7 @@
 #include "daemon/runtime/ipvs_subsystem.hpp"
 
+#include <algorithm>
+
 #include "libhealth/core/from_conf.hpp"
 #include "libipvs/desired.hpp"
 
@@ -46,6 +48,7 @@ vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
   const auto defs = health::from_conf(*config_);
   for (const auto& w : defs.warnings) log_.warning(w);
   (void)checker_->update(defs.servers);
+  recount_down();
   for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
   return reconciler_->start(config_, [this](const ipvs::RoundReport& r) { on_round(r); });
 }
@@ -61,6 +64,7 @@ vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
     const auto defs = health::from_conf(*config_);
     for (const auto& w : defs.warnings) log_.warning(w);
     (void)checker_->update(defs.servers);
+    recount_down();
     // New real servers report their initial state here; kept ones keep theirs.
     for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
   }
@@ -147,10 +151,18 @@ void IpvsSubsystem::push_health(const health::RealServerId& id, const health::Re
 void IpvsSubsystem::index_config() {
   vs_index_.clear();
   vs_index_.reserve(config_->virtual_servers.size());
-  for (const auto& vs : config_->virtual_servers) vs_index_.emplace(vs.key(), &vs);
+  real_servers_ = 0;
+  for (const auto& vs : config_->virtual_servers) {
+    vs_index_.emplace(vs.key(), &vs);
+    real_servers_ += vs.real_servers.size();
+  }
 }
 
 void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {
+  if (change.status.up)
+    down_.erase(change.id);
+  else
+    down_.insert(change.id);
   push_health(change.id, change.status);
   if (change.up_changed) {
     if (const auto* rs = find_real_server(change.id))
@@ -366,17 +378,19 @@ void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
   }
 }
 
+// The status line is recomputed after every burst of health changes: it must not walk the
+// configuration (at 10,000 x 4 that walk cost more than the checks themselves).
 std::string IpvsSubsystem::status_line() const {
-  if (!config_ || config_->virtual_servers.empty()) return {};
-  std::size_t total = 0, up = 0;
-  for (const auto& vs : config_->virtual_servers)
-    for (const auto& rs : vs.real_servers) {
-      ++total;
-      const auto h = checker_ ? checker_->status(health::RealServerId{vs.key(), rs.address, rs.port != 0 ? rs.port : vs.port})
-                              : std::nullopt;
-      if (!h || h->up) ++up;
-    }
-  return std::to_string(up) + "/" + std::to_string(total) + " real servers up";
+  if (!config_ || real_servers_ == 0) return {};
+  const std::size_t down = std::min(down_.size(), real_servers_);
+  return std::to_string(real_servers_ - down) + "/" + std::to_string(real_servers_) + " real servers up";
+}
+
+void IpvsSubsystem::recount_down() {
+  down_.clear();
+  if (!checker_) return;
+  for (const auto& [id, status] : checker_->snapshot())
+    if (!status.up) down_.insert(id);
 }
 
 void IpvsSubsystem::observe(const ClusterView& view) {

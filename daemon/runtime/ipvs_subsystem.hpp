@@ -46,6 +46,7 @@ class IpvsSubsystem final : public Subsystem {
   void run_script(const std::optional<conf::Script>& script, const std::string& what);
   void tear_down();
   void index_config();
+  void recount_down();
   [[nodiscard]] bool vrrp_holds_addresses() const;
   [[nodiscard]] const conf::RealServer* find_real_server(const health::RealServerId& id) const;
   [[nodiscard]] const conf::VirtualServer* find_virtual_server(const std::string& key) const;
@@ -61,6 +62,8 @@ class IpvsSubsystem final : public Subsystem {
   // virtual server key → its entry in config_ (health changes and status look servers up by key)
   std::unordered_map<std::string, const conf::VirtualServer*> vs_index_;
   std::set<std::pair<std::string, std::string>> drained_;  // (virtual server key, "address:port")
+  std::set<health::RealServerId> down_;  // checked real servers that are down (for the status line)
+  std::size_t real_servers_ = 0;         // in config_
   std::map<std::string, bool> quorum_up_;                  // virtual server key → quorum state
   std::function<void()> on_change_;
   std::optional<std::string> sync_instance_state_;
