@@ -19,6 +19,8 @@ constexpr std::size_t k_report_lines = 50;  // plan/failure lines carried per re
 // most 1/k_full_round_budget of the time: at 10,000 services it takes ~0.15 s natively and
 // seconds under qemu's TCG, so a 5 s interval would keep a core busy comparing an unchanged table.
 constexpr int k_full_round_budget = 50;
+// Longest a health change waits for the previous round to be matched by idle time (see kick()).
+constexpr std::chrono::milliseconds k_max_health_batch{200};
 
 std::optional<SyncDaemon> wanted_sync_daemon(const conf::Config& config, std::optional<SyncState> role) {
   const auto& sd = config.global.lvs_sync_daemon;
@@ -239,6 +241,7 @@ Reconciler::Reconciler(asio::io_context& loop, vigil::log::Logger& log, KernelFa
       options_(options),
       worker_(std::make_unique<Worker>(std::move(open_kernel), options.drain_timeout)),
       timer_(loop),
+      batch_timer_(loop),
       alive_(std::make_shared<int>(0)) {}
 
 Reconciler::~Reconciler() {
@@ -291,11 +294,38 @@ void Reconciler::stop(StopPolicy policy, std::function<void()> done) {
   stop_policy_ = policy;
   stop_done_ = std::move(done);
   timer_.cancel();
+  batch_timer_.cancel();
+  batch_armed_ = false;
   kick();
+}
+
+// A round costs O(table) (desired table and diff) however few real servers changed, and
+// health changes arrive one by one: thousands of checks that fail in turn would keep the worker
+// busy with one round per change. A round that only carries health changes therefore starts no
+// sooner than the previous round's own duration after it (at most k_max_health_batch), so the
+// worker is at most half busy and every change that arrives meanwhile rides in the same round.
+bool Reconciler::defer_health_round() {
+  const bool health_only = !pending_health_.empty() && !pending_config_ && !pending_sync_ && !full_requested_ &&
+                           !first_;
+  if (!health_only) return false;
+  const auto earliest = last_done_ + std::min<std::chrono::steady_clock::duration>(last_round_, k_max_health_batch);
+  if (std::chrono::steady_clock::now() >= earliest) return false;
+  if (!batch_armed_) {
+    batch_armed_ = true;
+    batch_timer_.expires_at(earliest);
+    std::weak_ptr<int> alive = alive_;
+    batch_timer_.async_wait([this, alive](const boost::system::error_code& ec) {
+      if (ec || !alive.lock()) return;
+      batch_armed_ = false;
+      kick();
+    });
+  }
+  return true;
 }
 
 void Reconciler::kick() {
   if (running_) return;  // the running round's completion kicks again
+  if (!stopping_ && defer_health_round()) return;
   Job job;
   if (stopping_) {
     if (!stop_done_) return;
@@ -325,6 +355,8 @@ void Reconciler::kick() {
 
 void Reconciler::on_done(RoundReport report) {
   running_ = false;
+  last_done_ = std::chrono::steady_clock::now();
+  last_round_ = report.duration;
   ++stats_.rounds;
   if (report.full) ++stats_.full_rounds;
   stats_.operations += report.applied_total;

@@ -119,6 +119,7 @@ class Reconciler {
   void kick();
   void on_done(RoundReport report);
   void arm_timer(std::chrono::milliseconds after);
+  bool defer_health_round();
   std::chrono::milliseconds next_full_round();
 
   boost::asio::io_context& loop_;
@@ -126,6 +127,11 @@ class Reconciler {
   ReconcilerOptions options_;
   std::unique_ptr<Worker> worker_;
   boost::asio::steady_timer timer_;
+  // Health-only rounds wait for this one: see kick().
+  boost::asio::steady_timer batch_timer_;
+  bool batch_armed_ = false;
+  std::chrono::steady_clock::time_point last_done_{};
+  std::chrono::microseconds last_round_{0};
   ReportHandler on_report_;
 
   // Inputs waiting for the next round.
