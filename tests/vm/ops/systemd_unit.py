@@ -7,7 +7,7 @@ The VM's PID 1 is vm-run's init, not systemd, and this host's PID 1 is not syste
 *user* manager (`systemd --user`, as root) runs here instead: it needs only a cgroup2 mount, the
 "booted with systemd" marker /run/systemd/system and an XDG_RUNTIME_DIR — all inside the VM.
 systemd-journald runs beside it, so the unit's output goes to a real journal. The unit is the
-shipped file with three edits: ExecStart points at the built vigild and a test configuration
+shipped file with three edits: ExecStart points at (a copy of) the built vigild and a test configuration
 (with the control socket in the unit's RuntimeDirectory, %t/vigil, which is $XDG_RUNTIME_DIR in
 a user manager), and WatchdogSec=2s instead of 10s; everything else (Type=notify, NotifyAccess,
 ExecReload, Restart, the hardening) is as shipped. The configuration has a VRRP instance on a
@@ -245,8 +245,14 @@ def body(lab, out, conf):
 
 
 def steps(lab, out, sd, conf):
+    # The unit's PrivateTmp= and ProtectHome= hide a build tree under /tmp, /var/tmp or /home:
+    # run a copy of the binary from beside the configuration (the unit sees /run; without debug
+    # information, which can be 100 MB the guest's tmpfs would have to hold).
+    vigild = os.path.join(os.path.dirname(conf), "vigild")
+    if subprocess.run(["objcopy", "--strip-debug", lab.vigild, vigild]).returncode != 0:
+        shutil.copy2(lab.vigild, vigild)
     with open(os.path.join(RUNTIME, "systemd", "user", UNIT), "w") as f:
-        f.write(unit_text(lab.vigild, conf))
+        f.write(unit_text(vigild, conf))
     sd.systemctl("daemon-reload")
     props = sd.show("Type", "NotifyAccess", "Restart", "RuntimeDirectory", "ProtectSystem")
     out.info(f"unit loaded: {props}")
@@ -267,7 +273,7 @@ def steps(lab, out, sd, conf):
         p = sd.show("ActiveState", "SubState", "MainPID", "Result", "ExecMainStatus")
         check(p["ActiveState"] in ("activating", "active"), f"the unit failed to start: {p}")
         # MainPID is set at fork: wait for the exec (sandbox set-up comes first)
-        return p["MainPID"] != "0" and exe(p["MainPID"]) == os.path.realpath(lab.vigild) and p
+        return p["MainPID"] != "0" and exe(p["MainPID"]) == os.path.realpath(vigild) and p
     st = wait_for("vigild started by systemd", vigild_running, 60, interval=0.1)
     pid = int(st["MainPID"])
     # vigild cannot have sent READY=1: the configuration has not been written yet
