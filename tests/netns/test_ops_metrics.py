@@ -12,11 +12,14 @@
 """
 
 import os
-import re
 import shutil
 import subprocess
+import sys
 
 from vrrplab import Lab, Missing, check, config, instance, main, wait_for
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import prometheus_text  # noqa: E402
 
 PORT = 9650  # each host is its own namespace: the port is free in each
 
@@ -35,23 +38,11 @@ def promtool_check(text, where):
 
 
 def samples(text):
-    """{(name, frozenset(labels)): value} from the text format."""
-    out = {}
-    for line in text.split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
-        check(m is not None, f"unparsable sample line: {line!r}")
-        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        out[(m.group(1), labels)] = float(m.group(4))
-    return out
+    return prometheus_text.samples(text, check)
 
 
 def value(s, name, **labels):
-    want = frozenset(labels.items())
-    found = [v for (n, l), v in s.items() if n == name and want <= l]
-    check(len(found) == 1, f"expected one sample {name}{labels}, found {len(found)}")
-    return found[0]
+    return prometheus_text.value(s, name, check, **labels)
 
 
 def listeners(host):

@@ -28,6 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scenarios"))
 from lvslab import PY, Failure, check, run, tail, wait_for  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "pylib"))
+import prometheus_text  # noqa: E402
+
 
 # ---- processes inside namespaces -----------------------------------------------------------------
 
@@ -302,22 +305,11 @@ def scrape(host, port, path="/metrics"):
 
 
 def samples(text):
-    """{(name, frozenset(labels)): value} from the Prometheus text format."""
-    out = {}
-    for line in text.split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
-        check(m is not None, f"unparsable sample line: {line!r}")
-        out[(m.group(1), frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or "")))] = float(m.group(4))
-    return out
+    return prometheus_text.samples(text, check)
 
 
 def sample(s, name, **labels):
-    want = frozenset(labels.items())
-    found = [v for (n, l), v in s.items() if n == name and want <= l]
-    check(len(found) == 1, f"expected one sample {name}{labels}, found {len(found)}")
-    return found[0]
+    return prometheus_text.value(s, name, check, **labels)
 
 
 if __name__ == "__main__":
