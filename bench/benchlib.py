@@ -74,3 +74,13 @@ def memory_kb(pgid, key="VmHWM"):
         except OSError:
             pass
     return total
+
+
+def print_table(cols, col_title, rows, cell, w0, w):
+    """A text table: one column per entry of `cols` (headed col_title(col)), one line per entry of
+    `rows` (labelled row[0]), each cell the string cell(col, row)."""
+    head = " " * w0 + "".join(f"{col_title(c):>{w}}" for c in cols)
+    print("\n" + head)
+    print("-" * len(head))
+    for row in rows:
+        print(f"{row[0]:<{w0}}" + "".join(f"{cell(c, row):>{w}}" for c in cols))

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import cpu_seconds, log, memory_kb, sh
+from benchlib import cpu_seconds, log, memory_kb, print_table, sh
 
 WORK = os.path.join(os.environ.get("VIGIL_VM_SHARE", "/tmp"), "health-bench")  # logs survive the VM
 NS, WIRE_NS = "hcb", "hcb-wire"
@@ -275,18 +275,13 @@ ROWS = [
 
 
 def report(results, fl, sizes, daemons):
-    cols = [(n, k) for n in sizes for k in daemons]
-    w0, w = 36, 20
-    head = " " * w0 + "".join(f"{f'{4 * n:,} {k}':>{w}}" for n, k in cols)
-    print("\n" + head)
-    print("-" * len(head))
-    for label, key, fmt in ROWS:
-        line = f"{label:<{w0}}"
-        for n, k in cols:
-            r = next((r for r in results if r["n"] == n and r["daemon"] == k), None)
-            v = r.get(key) if r else None
-            line += f"{'-' if v is None else fmt.format(v):>{w}}"
-        print(line)
+    def cell(col, row):
+        n, k = col
+        _, key, fmt = row
+        r = next((r for r in results if r["n"] == n and r["daemon"] == k), None)
+        v = r.get(key) if r else None
+        return "-" if v is None else fmt.format(v)
+    print_table([(n, k) for n in sizes for k in daemons], lambda c: f"{4 * c[0]:,} {c[1]}", ROWS, cell, 36, 20)
     if fl:
         print(f"\nfloor (one thread connect/close, no daemon): {fl['per_second']:,.0f} connects/s, "
               f"{fl['cpu_us_per_connect']:.0f} us CPU per connect")

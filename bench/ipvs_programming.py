@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import cpu_ticks, group_pids, log, memory_kb, sh, wait_until
+from benchlib import cpu_ticks, group_pids, log, memory_kb, print_table, sh, wait_until
 
 TRACEFS = "/run/bench-tracefs"  # `ip netns exec` remounts /sys: tracefs lives elsewhere
 GROUP = "ipvsbench"
@@ -330,17 +330,12 @@ def cell(values, unit):
 
 
 def report(results, sizes, daemons):
-    cols = [(n, k) for n in sizes for k in daemons]
-    w0, w = 36, 24
-    head = " " * w0 + "".join(f"{f'{n:,} x 4  {k}':>{w}}" for n, k in cols)
-    print("\n" + head)
-    print("-" * len(head))
-    for label, key, unit in ROWS:
-        line = f"{label:<{w0}}"
-        for n, k in cols:
-            vals = [r[key] for r in results if r["n"] == n and r["daemon"] == k and key in r]
-            line += f"{cell(vals, unit):>{w}}"
-        print(line)
+    def column_cell(col, row):
+        n, k = col
+        _, key, unit = row
+        return cell([r[key] for r in results if r["n"] == n and r["daemon"] == k and key in r], unit)
+    print_table([(n, k) for n in sizes for k in daemons], lambda c: f"{c[0]:,} x 4  {c[1]}", ROWS, column_cell,
+                36, 24)
     reps = max((r["rep"] for r in results), default=0) + 1
     print(f"\nmedian [min-max] of {reps} run(s) per column; keepalived {keepalived_version()}, "
           f"kernel {os.uname().release}, TCG")
