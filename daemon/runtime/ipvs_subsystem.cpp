@@ -30,8 +30,8 @@ IpvsSubsystem::IpvsSubsystem(boost::asio::io_context& io, vigil::log::Logger& lo
 
 IpvsSubsystem::~IpvsSubsystem() = default;
 
-vigil::Result<void> IpvsSubsystem::start(const conf::Config& config) {
-  config_ = std::make_shared<const conf::Config>(config);
+vigil::Result<void> IpvsSubsystem::start(const ConfigPtr& config) {
+  config_ = config;
   // vigil_reconcile_interval (the drift-repair period) and vigil_drain_timeout; a reload keeps
   // the values the daemon started with.
   ipvs::ReconcilerOptions options;
@@ -57,8 +57,8 @@ std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) co
   return reconciler_->plan_reload(next);
 }
 
-vigil::Result<void> IpvsSubsystem::reload(const conf::Config& next) {
-  config_ = std::make_shared<const conf::Config>(next);
+vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
+  config_ = next;
   index_config();
   if (checker_) {
     const auto defs = health::from_conf(*config_);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,16 +42,19 @@ struct ClusterView {
   std::map<std::string, std::string> vrrp_states;  // instance name → "MASTER", "BACKUP", "FAULT", ...
 };
 
+using ConfigPtr = std::shared_ptr<const conf::Config>;
+
 class Subsystem {
  public:
   virtual ~Subsystem() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
   /// Opens what it needs and starts working. An error leaves nothing half-started.
-  virtual vigil::Result<void> start(const conf::Config& config) = 0;
+  /// The configuration is shared, not copied: at 10,000 virtual servers a copy is tens of MB.
+  virtual vigil::Result<void> start(const ConfigPtr& config) = 0;
   /// What reload(next) would change, one line per change ("~ VI_1 priority 100 -> 110"); pure.
   [[nodiscard]] virtual std::vector<std::string> plan_reload(const conf::Config& next) const = 0;
   /// Applies only the difference; unchanged parts keep their state and timers.
-  virtual vigil::Result<void> reload(const conf::Config& next) = 0;
+  virtual vigil::Result<void> reload(const ConfigPtr& next) = 0;
   /// Planned stop; calls done() once finished (after a handover, the table teardown, ...).
   virtual void stop(StopMode mode, std::function<void()> done) = 0;
   [[nodiscard]] virtual nlohmann::json status() const = 0;

@@ -38,13 +38,13 @@ int state_number(vrrp::State s) {
 VrrpSubsystem::VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& script_runner)
     : service_(io, log, &script_runner) {}
 
-vigil::Result<void> VrrpSubsystem::start(const conf::Config& config) { return service_.start(config); }
+vigil::Result<void> VrrpSubsystem::start(const ConfigPtr& config) { return service_.start(*config); }
 
 std::vector<std::string> VrrpSubsystem::plan_reload(const conf::Config& next) const {
   return service_.plan_reload(next);
 }
 
-vigil::Result<void> VrrpSubsystem::reload(const conf::Config& next) { return service_.reload(next); }
+vigil::Result<void> VrrpSubsystem::reload(const ConfigPtr& next) { return service_.reload(*next); }
 
 void VrrpSubsystem::stop(StopMode mode, std::function<void()> done) {
   service_.shutdown(mode == StopMode::lossless, std::move(done));

@@ -1,4 +1,5 @@
 // vigild: entry point. Parses the command line and hands over to the mode asked for.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +14,11 @@
 namespace {
 
 int run_daemon(const vigild::Options& options) {
+  // One malloc arena for every thread. The parser thread builds each configuration and the
+  // reconciler's worker its tables; with per-thread arenas, memory they free stays mapped in
+  // arenas the loop never reuses, and a reload at 10,000 virtual servers left RSS tens of MB
+  // higher for good. These threads allocate rarely, so sharing the arena costs nothing measurable.
+  (void)::mallopt(M_ARENA_MAX, 1);
   auto log = vigil::log::make_default_logger(options.log_console);
   if (options.log_detail) log->set_level(vigil::log::Level::debug);
   if (options.log_level) {
