@@ -1,6 +1,8 @@
 // DOC: global_defs, SSL and the top level of the file.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "conf/builders.hpp"
 
 namespace conf {
@@ -319,7 +321,7 @@ std::optional<SslContext> build_ssl(BuildContext& ctx, const Statement& s) {
   return out;
 }
 
-Config build_config(BuildContext& ctx, const std::vector<Statement>& top) {
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top) {
   Config config;
   config.global.router_id = host_name();
   bool seen_global = false;
@@ -342,10 +344,19 @@ Config build_config(BuildContext& ctx, const std::vector<Statement>& top) {
       "child_wait_time", "linkbeat_use_polling", "linkbeat_interfaces", "track_group", "track_file",
       "vrrp_track_process", "bfd_instance", "garp_group", "interface_up_down_delays"};
 
-  for (const auto& s : top) {
+  const auto count = [&top](std::string_view keyword) {
+    return static_cast<std::size_t>(
+        std::count_if(top.begin(), top.end(), [keyword](const Statement& s) { return s.keyword.text == keyword; }));
+  };
+  config.virtual_servers.reserve(count("virtual_server"));  // exact: no growth slack at 10,000
+  config.vrrp_instances.reserve(count("vrrp_instance"));
+
+  for (auto& block : top) {
+    const Statement& s = block;
     const auto& kw = s.keyword.text;
-    if (kw == "global_defs") continue;
-    if (kw == "vrrp_script") {
+    if (kw == "global_defs") {
+      // built above
+    } else if (kw == "vrrp_script") {
       if (auto v = build_vrrp_script(ctx, s)) config.vrrp_scripts.push_back(std::move(*v));
     } else if (kw == "vrrp_sync_group") {
       if (auto v = build_sync_group(ctx, s)) config.sync_groups.push_back(std::move(*v));
@@ -375,6 +386,7 @@ Config build_config(BuildContext& ctx, const std::vector<Statement>& top) {
     } else {
       report_unknown(ctx, s, "top level", k_top_keywords);
     }
+    block = Statement{};  // built: its statements are not needed any more (validation reads the model)
   }
   return config;
 }

@@ -668,6 +668,7 @@ void resolve(VirtualServerRaw& raw) {
   vs.alpha = v.alpha.value_or(false);
   vs.inhibit_on_failure = v.inhibit_on_failure.value_or(false);
   vs.virtualhost = v.virtualhost;
+  vs.real_servers.reserve(raw.real_servers.size());
   for (auto& rr : raw.real_servers) {
     RealServer& rs = rr.rs;
     const Inherited& r = rr.own;
@@ -676,6 +677,7 @@ void resolve(VirtualServerRaw& raw) {
     rs.method = rr.method.value_or(vs.method);
     rs.inhibit_on_failure = first_of({r.inhibit_on_failure, v.inhibit_on_failure}).value_or(false);
     rs.alpha = first_of({r.alpha, v.alpha}).value_or(false);
+    rs.checkers.reserve(rr.checkers.size());
     for (auto& cr : rr.checkers) {
       Checker& ck = cr.checker;
       const Inherited& k = cr.own;

@@ -32,6 +32,8 @@ void build_track_scripts(BuildContext& ctx, const Statement& s, std::vector<Trac
 std::optional<VirtualIp> parse_virtual_ip(BuildContext& ctx, const Statement& line);
 
 /// The whole file: global_defs first (instances take defaults from it), then everything else.
-Config build_config(BuildContext& ctx, const std::vector<Statement>& top);
+/// Consumes `top`: each top-level block's statements are freed once it is built, so a large
+/// file's tree and its model are never both whole in memory.
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top);
 
 }  // namespace conf

@@ -23,13 +23,16 @@ J opt(const std::optional<T>& v) {
 
 J loc(const SourceLoc& l) { return l.to_string(); }
 
-J script(const std::optional<Script>& s) {
-  if (!s) return nullptr;
+J script(const Script* s) {
+  if (s == nullptr) return nullptr;
   J j{{"command", s->command}};
   if (s->user) j["user"] = *s->user;
   if (s->group) j["group"] = *s->group;
   return j;
 }
+
+J script(const std::optional<Script>& s) { return script(s ? &*s : nullptr); }
+J script(const vigil::Box<Script>& s) { return script(s.get()); }
 
 J notify(const NotifyScripts& n) {
   return J{{"master", script(n.master)}, {"backup", script(n.backup)}, {"fault", script(n.fault)},
@@ -178,7 +181,7 @@ J checker(const Checker& c) {
       j["sni_name"] = opt(h->sni_name);
     }
   } else if (const auto* m = std::get_if<MiscCheckSpec>(&c.spec)) {
-    j["misc_path"] = script(m->path);
+    j["misc_path"] = script(&m->path);
     j["misc_timeout"] = opt(m->timeout);
     j["misc_dynamic"] = m->dynamic;
   } else if (const auto* d = std::get_if<DnsCheckSpec>(&c.spec)) {

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/box.hpp"
 #include "common/ip_address.hpp"
 
 namespace conf {
@@ -330,8 +331,8 @@ struct RealServer {
   std::uint32_t upper_threshold = 0;
   std::uint32_t lower_threshold = 0;
   bool inhibit_on_failure = false;   // resolved from the VS unless given here
-  std::optional<Script> notify_up;
-  std::optional<Script> notify_down;
+  vigil::Box<Script> notify_up;  // boxed: rarely set, and there may be 40,000 real servers
+  vigil::Box<Script> notify_down;
   bool alpha = false;
   std::vector<Checker> checkers;
   SourceLoc loc;
@@ -384,9 +385,9 @@ struct VirtualServer {
   bool omega = false;
   std::uint32_t quorum = 1;
   std::uint32_t hysteresis = 0;
-  std::optional<Script> quorum_up;
-  std::optional<Script> quorum_down;
-  std::optional<SorryServer> sorry_server;
+  vigil::Box<Script> quorum_up;  // boxed: rarely set (see common/box.hpp)
+  vigil::Box<Script> quorum_down;
+  vigil::Box<SorryServer> sorry_server;
   bool sorry_server_inhibit = false;
   bool inhibit_on_failure = false;
   Duration delay_loop = std::chrono::seconds(60);

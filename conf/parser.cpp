@@ -27,7 +27,7 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   result.files = files.paths();
   if (!read) return result;
   BuildContext ctx(result.diagnostics, files);
-  result.config = build_config(ctx, statements);
+  result.config = build_config(ctx, std::move(statements));
   result.config.files = result.files;
   validate(result.config, result.diagnostics);
   return result;

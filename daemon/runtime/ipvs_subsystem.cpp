@@ -83,7 +83,7 @@ void IpvsSubsystem::stop(StopMode mode, std::function<void()> done) {
     checker_.reset();
     if (config_)
       for (const auto& vs : config_->virtual_servers)
-        if (vs.omega) run_script(vs.quorum_down, "quorum_down (omega) for " + vs.key());
+        if (vs.omega) run_script(vs.quorum_down.get(), "quorum_down (omega) for " + vs.key());
   }
   // Lossless: a VRRP master keeps its VIPs until its successor speaks, and clients keep arriving
   // until then. The table stays as long as the addresses do (observe() sees the release).
@@ -166,7 +166,7 @@ void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {
   push_health(change.id, change.status);
   if (change.up_changed) {
     if (const auto* rs = find_real_server(change.id))
-      run_script(change.status.up ? rs->notify_up : rs->notify_down,
+      run_script(change.status.up ? rs->notify_up.get() : rs->notify_down.get(),
                  std::string(change.status.up ? "notify_up" : "notify_down") + " for " + change.id.to_string());
   }
   if (on_change_) on_change_();
@@ -200,13 +200,13 @@ void IpvsSubsystem::on_round(const ipvs::RoundReport& report) {
                  std::to_string(q.hysteresis) + ")",
              {{"VS", q.virtual_server}});
     if (const auto* vs = find_virtual_server(q.virtual_server))
-      run_script(q.up ? vs->quorum_up : vs->quorum_down, (q.up ? "quorum_up for " : "quorum_down for ") + q.virtual_server);
+      run_script(q.up ? vs->quorum_up.get() : vs->quorum_down.get(), (q.up ? "quorum_up for " : "quorum_down for ") + q.virtual_server);
   }
   if (on_change_ && (report.applied_total > 0 || !report.quorum_events.empty())) on_change_();
 }
 
-void IpvsSubsystem::run_script(const std::optional<conf::Script>& script, const std::string& what) {
-  if (!script) return;
+void IpvsSubsystem::run_script(const conf::Script* script, const std::string& what) {
+  if (script == nullptr) return;
   vigil::ScriptSpec spec;
   spec.command = script->command;
   spec.user = script->user.has_value() ? script->user : config_->global.script_user;

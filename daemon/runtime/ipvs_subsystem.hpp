@@ -43,7 +43,7 @@ class IpvsSubsystem final : public Subsystem {
   void on_health_change(const health::RealServerChange& change);
   void on_round(const ipvs::RoundReport& report);
   void push_health(const health::RealServerId& id, const health::RealServerStatus& status);
-  void run_script(const std::optional<conf::Script>& script, const std::string& what);
+  void run_script(const conf::Script* script, const std::string& what);
   void tear_down();
   void index_config();
   void recount_down();
