@@ -41,7 +41,7 @@ Dest stored_form(const Dest& in, const Dest* previous) {
   d.active_conns = previous != nullptr ? previous->active_conns : 0;
   d.inactive_conns = previous != nullptr ? previous->inactive_conns : 0;
   d.persistent_conns = previous != nullptr ? previous->persistent_conns : 0;
-  d.stats = previous != nullptr ? previous->stats : Stats{};
+  d.stats = previous != nullptr ? previous->stats : vigil::Box<Stats>(Stats{});
   return d;
 }
 
@@ -101,7 +101,7 @@ int FakeKernel::execute(const Operation& op) {
             if (exists) return EEXIST;
             if (const int err = check_service_settings(o.service); err != 0) return err;
             Service s = o.service;
-            s.stats = {};
+            s.stats = Stats{};
             table_.put(s);
             return 0;
           },

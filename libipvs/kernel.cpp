@@ -38,16 +38,16 @@ void record_applied(Table& cached, const Plan& plan, const ApplyReport& report) 
                    [&](const AddService& o) { cached.put(o.service).dests.clear(); },
                    [&](const SetService& o) {
                      if (auto it = cached.services.find(o.service.key); it != cached.services.end()) {
-                       const Stats stats = it->second.service.stats;
+                       auto stats = std::move(it->second.service.stats);
                        it->second.service = o.service;
-                       it->second.service.stats = stats;
+                       it->second.service.stats = std::move(stats);
                      }
                    },
                    [&](const DelService& o) { cached.services.erase(o.key); },
                    [&](const AddDest& o) {
                      Dest d = o.dest;
                      d.active_conns = d.inactive_conns = d.persistent_conns = 0;
-                     d.stats = {};
+                     d.stats.reset();
                      cached.put_dest(o.service, d);
                    },
                    [&](const SetDest& o) {
@@ -59,7 +59,7 @@ void record_applied(Table& cached, const Plan& plan, const ApplyReport& report) 
                      updated.active_conns = d->second.active_conns;
                      updated.inactive_conns = d->second.inactive_conns;
                      updated.persistent_conns = d->second.persistent_conns;
-                     updated.stats = d->second.stats;
+                     updated.stats = std::move(d->second.stats);
                      d->second = updated;
                    },
                    [&](const DelDest& o) {

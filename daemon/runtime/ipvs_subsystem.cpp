@@ -351,7 +351,7 @@ void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
     const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
     const auto vs_key = vs.key();
     if (entry) {
-      const auto& s = entry->service.stats;
+      const auto s = entry->service.stats ? *entry->service.stats : ipvs::Stats{};
       out.push_back({"vigil_ipvs_service_connections_total", "connections scheduled (kernel STATS64)", T::counter,
                      {{"vs", vs_key}}, double(s.conns)});
       out.push_back({"vigil_ipvs_service_in_bytes_total", "bytes in", T::counter, {{"vs", vs_key}}, double(s.in_bytes)});
@@ -372,7 +372,7 @@ void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
         out.push_back({"vigil_ipvs_dest_inactive_connections", "inactive connections", T::gauge, labels,
                        double(d.inactive_conns)});
         out.push_back({"vigil_ipvs_dest_connections_total", "connections scheduled to this real server", T::counter,
-                       labels, double(d.stats.conns)});
+                       labels, d.stats ? double(d.stats->conns) : 0.0});
       }
     }
   }

@@ -42,9 +42,11 @@ TEST_CASE("counters and kernel-only fields do not cause changes", "[plan]") {
   const Table want = one_service(tcp("10.0.0.10", 80), {dest("10.0.0.2", 80)});
   Table have = want;
   auto& entry = have.services.begin()->second;
-  entry.service.stats.conns = 99;
+  entry.service.stats = ipvs::Stats{};
+  entry.service.stats->conns = 99;
   entry.dests.begin()->second.active_conns = 12;
-  entry.dests.begin()->second.stats.in_bytes = 1 << 20;
+  entry.dests.begin()->second.stats = ipvs::Stats{};
+  entry.dests.begin()->second.stats->in_bytes = 1 << 20;
   entry.dests.begin()->second.tunnel_port = 1234;  // not a tunnel: the kernel's leftovers do not count
   CHECK(diff(want, have, owning(want)).empty());
 }
