@@ -321,8 +321,9 @@ std::optional<SslContext> build_ssl(BuildContext& ctx, const Statement& s) {
   return out;
 }
 
-Config build_config(BuildContext& ctx, std::vector<Statement>&& top) {
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServer>&& built) {
   Config config;
+  config.virtual_servers = std::move(built);
   config.global.router_id = host_name();
   bool seen_global = false;
   for (const auto& s : top) {
@@ -348,7 +349,9 @@ Config build_config(BuildContext& ctx, std::vector<Statement>&& top) {
     return static_cast<std::size_t>(
         std::count_if(top.begin(), top.end(), [keyword](const Statement& s) { return s.keyword.text == keyword; }));
   };
-  config.virtual_servers.reserve(count("virtual_server"));  // exact: no growth slack at 10,000
+  // Exact sizes: no growth slack at 10,000 virtual servers.
+  config.virtual_servers.reserve(config.virtual_servers.size() + count("virtual_server"));
+  config.virtual_servers.shrink_to_fit();
   config.vrrp_instances.reserve(count("vrrp_instance"));
 
   for (auto& block : top) {

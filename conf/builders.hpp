@@ -33,7 +33,8 @@ std::optional<VirtualIp> parse_virtual_ip(BuildContext& ctx, const Statement& li
 
 /// The whole file: global_defs first (instances take defaults from it), then everything else.
 /// Consumes `top`: each top-level block's statements are freed once it is built, so a large
-/// file's tree and its model are never both whole in memory.
-Config build_config(BuildContext& ctx, std::vector<Statement>&& top);
+/// file's tree and its model are never both whole in memory. `built` are virtual servers
+/// already built while reading (in file order); those still in `top` follow them.
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServer>&& built = {});
 
 }  // namespace conf

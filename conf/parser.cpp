@@ -22,12 +22,21 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   reader_options.config_id = options.config_id.empty() ? default_config_id() : options.config_id;
   SourceReader reader(provider, reader_options, result.diagnostics, files);
   TreeBuilder tree(result.diagnostics, files);
+  BuildContext ctx(result.diagnostics, files);
+  // A virtual_server block depends on nothing else in the file, so each is built as soon as its
+  // '}' is read and its statements are dropped: at 10,000 of them the statement tree would
+  // otherwise be whole in memory beside the model (and, on a reload, the running model).
+  std::vector<VirtualServer> virtual_servers;
+  tree.set_block_sink([&](Statement& block) {
+    if (block.keyword.text != "virtual_server") return false;
+    if (auto vs = build_virtual_server(ctx, block)) virtual_servers.push_back(std::move(*vs));
+    return true;
+  });
   const bool read = reader.read(path, [&](LexedLine&& line) { tree.add_line(std::move(line)); });
   auto statements = tree.finish();
   result.files = files.paths();
   if (!read) return result;
-  BuildContext ctx(result.diagnostics, files);
-  result.config = build_config(ctx, std::move(statements));
+  result.config = build_config(ctx, std::move(statements), std::move(virtual_servers));
   result.config.files = result.files;
   validate(result.config, result.diagnostics);
   return result;

@@ -76,6 +76,7 @@ void TreeBuilder::close_block(const Token& brace) {
   }
   Open done = std::move(stack_.back());
   stack_.pop_back();
+  if (stack_.empty() && sink_ && sink_(done.stmt)) return;
   container().push_back(std::move(done.stmt));
 }
 

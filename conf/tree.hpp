@@ -28,6 +28,11 @@ class TreeBuilder {
   TreeBuilder(Diagnostics& diag, const FileTable& files, std::size_t max_depth = 64)
       : diag_(diag), files_(files), max_depth_(max_depth) {}
 
+  /// Offered each top-level block as soon as its '}' is read; returning true takes it (it is
+  /// then not in finish()'s result). Lets a parse build and free blocks as it reads.
+  using BlockSink = std::function<bool(Statement& block)>;
+  void set_block_sink(BlockSink sink) { sink_ = std::move(sink); }
+
   void add_line(LexedLine&& line);
   /// Closes what is still open (reporting it) and returns the top-level statements.
   std::vector<Statement> finish();
@@ -45,6 +50,7 @@ class TreeBuilder {
   Diagnostics& diag_;
   const FileTable& files_;
   std::size_t max_depth_;
+  BlockSink sink_;
   std::vector<Statement> top_;
   std::vector<Open> stack_;
   std::optional<Statement> pending_;         // the statement being read on the current line
