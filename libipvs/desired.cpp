@@ -281,6 +281,20 @@ Table configured_table(const conf::Config& config) {
   return table;
 }
 
+std::vector<DrainKey> removed_by_reload(const conf::Config& before, const Table& after) {
+  std::vector<DrainKey> removed;
+  for (const auto& vs : before.virtual_servers) {
+    for (const auto& key : service_keys(vs, before)) {
+      const ServiceEntry* kept = after.find(key);
+      for (const auto& rs : vs.real_servers) {
+        DestKey dest = dest_from(rs).key;
+        if (kept == nullptr || !kept->dests.contains(dest)) removed.push_back(DrainKey{key, std::move(dest)});
+      }
+    }
+  }
+  return removed;
+}
+
 SyncDaemon sync_daemon_from(const conf::LvsSyncDaemon& config, SyncState state) {
   SyncDaemon d;
   d.state = state;

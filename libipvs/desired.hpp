@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "conf/model.hpp"
+#include "libipvs/drainer.hpp"
 #include "libipvs/model.hpp"
 #include "libipvs/request.hpp"
 
@@ -115,6 +116,9 @@ struct DesiredState {
 /// sorry servers: what the config names. Two of these (before and after a reload) tell the
 /// Drainer which real servers left the config.
 [[nodiscard]] Table configured_table(const conf::Config& config);
+/// The (service, dest) pairs `before` configures that `after` (configured_table of the new
+/// configuration) lacks: what a reload removes, found without a table for `before`.
+[[nodiscard]] std::vector<DrainKey> removed_by_reload(const conf::Config& before, const Table& after);
 
 /// The kernel services one virtual server stands for (one, or one per group address / fwmark).
 [[nodiscard]] std::vector<ServiceKey> service_keys(const conf::VirtualServer& vs, const conf::Config& config,

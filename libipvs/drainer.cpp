@@ -8,17 +8,23 @@ void Drainer::start(const ServiceKey& service, const DestKey& dest, TimePoint no
 }
 
 void Drainer::start_removed(const Table& before, const Table& after, TimePoint now) {
+  std::vector<DrainKey> removed;
+  for (const auto& [key, entry] : before.services) {
+    const ServiceEntry* kept = after.find(key);
+    for (const auto& [dkey, dest] : entry.dests) {
+      if (kept == nullptr || !kept->dests.contains(dkey)) removed.push_back(DrainKey{key, dkey});
+    }
+  }
+  start_removed(removed, after, now);
+}
+
+void Drainer::start_removed(const std::vector<DrainKey>& removed, const Table& after, TimePoint now) {
   // A real server that comes back in this reload stops draining (its config weight applies).
   std::erase_if(since_, [&](const auto& entry) {
     const ServiceEntry* kept = after.find(entry.first.service);
     return kept != nullptr && kept->dests.contains(entry.first.dest);
   });
-  for (const auto& [key, entry] : before.services) {
-    const ServiceEntry* kept = after.find(key);
-    for (const auto& [dkey, dest] : entry.dests) {
-      if (kept == nullptr || !kept->dests.contains(dkey)) start(key, dkey, now);
-    }
-  }
+  for (const auto& r : removed) start(r.service, r.dest, now);
 }
 
 bool Drainer::draining(const ServiceKey& service, const DestKey& dest) const {

@@ -10,7 +10,8 @@
 //
 // Pure: the time is an argument; the connection counts come from the dumped table.
 //
-//   on reload:      drainer.start_removed(configured_table(old), configured_table(new), now);
+//   on reload:      const Table kept = configured_table(new);
+//                   drainer.start_removed(removed_by_reload(old, kept), kept, now);
 //   on reconcile:   desired = build_desired(...).table;
 //                   finished = drainer.update(desired, actual, now);   // log them
 //                   plan = diff(desired, actual, ownership);
@@ -57,6 +58,9 @@ class Drainer {
   /// Starts draining every dest that `before` has and `after` does not (whole services too),
   /// and stops draining those that `after` has again.
   void start_removed(const Table& before, const Table& after, TimePoint now);
+  /// The same with the removed dests already known (removed_by_reload in desired.hpp): a reload
+  /// then needs one configured table, not two.
+  void start_removed(const std::vector<DrainKey>& removed, const Table& after, TimePoint now);
 
   /// One reconcile round. For each draining dest decides whether it is finished (see
   /// DrainOutcome) and returns those; the others are put into `desired` at weight 0 (copied

@@ -144,7 +144,10 @@ struct Reconciler::Worker {
   void round(const Job& job, RoundReport& report) {
     const auto now = Clock::now();
     if (job.config) {
-      if (config) drainer.start_removed(configured_table(*config), configured_table(*job.config), now);
+      if (config) {
+        const Table kept = configured_table(*job.config);
+        drainer.start_removed(removed_by_reload(*config, kept), kept, now);
+      }
       config = job.config;
     }
     for (const auto& [id, h] : job.health) health.set(id, h);
@@ -427,7 +430,8 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
   const auto now = Clock::now();
   if (config_) {
     Drainer drainer(options_.drain_timeout);
-    drainer.start_removed(configured_table(*config_), configured_table(next), now);
+    const Table kept = configured_table(next);
+    drainer.start_removed(removed_by_reload(*config_, kept), kept, now);
     if (drainer.size() > 0) {
       // A removed real server drains first; whether its connections are already gone is only
       // known at the reload's own dump, so the dry run shows every removal as the drain it

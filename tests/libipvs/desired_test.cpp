@@ -319,6 +319,19 @@ TEST_CASE("configured_table ignores health; conversions of global settings", "[d
   CHECK(timeouts_from(conf::LvsTimeouts{10, std::nullopt, 30}) == Timeouts{10, std::nullopt, 30});
 }
 
+TEST_CASE("removed_by_reload: the dests and services the new configuration no longer has", "[desired]") {
+  const auto web = virtual_server("10.0.0.10", 80, {real_server("10.0.0.2", 80, 1), real_server("10.0.0.3", 80, 1)});
+  const auto gone = virtual_server("10.0.0.11", 80, {real_server("10.0.0.4", 80, 1)});
+  const auto before = config_with({web, gone});
+  const auto after = config_with({virtual_server("10.0.0.10", 80, {real_server("10.0.0.2", 80, 7)})});
+  const auto removed = removed_by_reload(before, configured_table(after));
+  std::vector<std::string> names;
+  for (const auto& r : removed) names.push_back(r.service.to_string() + " " + r.dest.to_string());
+  // A weight change is not a removal; a whole virtual server leaving removes each of its dests.
+  CHECK(names == std::vector<std::string>{"TCP 10.0.0.10:80 10.0.0.3:80", "TCP 10.0.0.11:80 10.0.0.4:80"});
+  CHECK(removed_by_reload(after, configured_table(after)).empty());
+}
+
 TEST_CASE("health view lookups", "[desired]") {
   HealthView h;
   h.set(RealServerId{"a:80/tcp", ip("10.0.0.1"), 80}, RealServerHealth{false, std::nullopt, false});
