@@ -69,7 +69,7 @@ UpdateSummary HealthChecker::update(const std::vector<RealServerDefinition>& ser
       running_.erase(it);
     }
   }
-  log_.info("health: " + std::to_string(summary.servers) + " real servers, " + std::to_string(summary.checks) +
+  log_.info("health: " + std::to_string(summary.servers) + " checked real servers, " + std::to_string(summary.checks) +
             " checks as " + std::to_string(registry_.probe_count()) + " probes (" +
             std::to_string(summary.probes_kept) + " kept, " + std::to_string(summary.probes_added) + " added, " +
             std::to_string(summary.probes_removed) + " removed, " + std::to_string(summary.states_carried) +

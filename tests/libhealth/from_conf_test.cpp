@@ -58,6 +58,10 @@ TEST_CASE("from_conf resolves targets, specs and users - unsupported checkers wa
   rs.checkers.push_back(checker(conf::CheckerKind::smtp));
   rs.checkers.push_back(checker(conf::CheckerKind::file));
   vs.real_servers.push_back(rs);
+  conf::RealServer unchecked = rs;  // no checkers: always up, nothing to track
+  unchecked.address = *vigil::IpAddress::parse("10.0.0.9");
+  unchecked.checkers.clear();
+  vs.real_servers.push_back(unchecked);
   config.virtual_servers.push_back(vs);
 
   const auto out = health::from_conf(config);
