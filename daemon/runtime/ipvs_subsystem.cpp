@@ -63,10 +63,20 @@ vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
   if (checker_) {
     const auto defs = health::from_conf(*config_);
     for (const auto& w : defs.warnings) log_.warning(w);
+    const auto tracked_before = checker_->snapshot();
     (void)checker_->update(defs.servers);
     recount_down();
     // New real servers report their initial state here; kept ones keep theirs.
-    for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
+    const auto tracked = checker_->snapshot();  // sorted by id (the registry's map order)
+    for (const auto& [id, status] : tracked) push_health(id, status);
+    // A real server that lost its last checker is not tracked any more: it is up at its
+    // configured weight (keepalived), not stuck in the state its checker last reported.
+    const auto by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
+    for (const auto& entry : tracked_before) {
+      if (std::binary_search(tracked.begin(), tracked.end(), entry, by_id)) continue;
+      if (const conf::RealServer* rs = find_real_server(entry.first))
+        push_health(entry.first, health::RealServerStatus{true, rs->weight, "no checkers"});
+    }
   }
   reconciler_->reload(config_);
   return {};

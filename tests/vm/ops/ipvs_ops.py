@@ -23,7 +23,9 @@ counted with kprobes on ip_vs_genl_set_cmd and the add/edit/del functions. Steps
      server is deleted (one edit and one delete in the kernel);
   7. restart adoption: SIGTERM (keep) and start while a client connection is established — the
      table is never touched (polled throughout, and zero kernel calls), the connection survives,
-     and the new vigild applies 0 operations.
+     and the new vigild applies 0 operations;
+  8. a reload that removes the only checker of a real server its checker has taken out: the real
+     server is back in the table (without checkers it is always up).
 """
 
 import os
@@ -48,14 +50,15 @@ VS80, VS7000 = "12.0.0.1:80/tcp", "12.0.0.1:7000/tcp"
 SLACK = 5.0  # process start and round latency under TCG
 
 
-def conf_text(web_7000=("web1", "web2")):
+def conf_text(web_7000=("web1", "web2"), unchecked=()):
+    check80 = """    TCP_CHECK {
+      connect_timeout 2
+    }
+"""
     rs80 = "".join(f"""  real_server {ip} 80 {{
     weight 1
-    TCP_CHECK {{
-      connect_timeout 2
-    }}
-  }}
-""" for ip in WEB.values())
+{"" if name in unchecked else check80}  }}
+""" for name, ip in WEB.items())
     rs7000 = "".join(f"""  real_server {WEB[w]} 7000 {{
     weight 1
   }}
@@ -88,7 +91,7 @@ def expected(web_7000=("web1", "web2")):
 
 def scenario(lab, args, out):
     out.step("LVS-NAT in namespaces (lvs_nat.build) plus echo servers on port 7000")
-    client, director, webs = build(lab, out)
+    client, director, webs = build(lab, out)  # webs: name -> busybox httpd (start/stop)
     for name, web in webs.items():
         EchoServer(lab, web.host, name, 7000)
     kp = Kprobes()
@@ -282,6 +285,23 @@ def scenario(lab, args, out):
     check(rec["operations"] == 0 and not applied, f"the new vigild applied operations: {rec} {applied}")
     check(not dk, f"the restart reached the kernel: {dk}")
     conv2.close()
+
+    # ---- 8. a reload removes the checker of a real server that is down ----
+    out.step("a reload removes the TCP_CHECK of a real server that is down")
+    web1 = ("TCP 12.0.0.1:80", f"{WEB['web1']}:80")
+    webs["web1"].stop()
+    wait_for("web1 out of the table (its TCP_CHECK fails)", lambda: web1 not in proc_dests(director), 30, interval=0.2)
+    with open(conf, "w") as f:
+        f.write(conf_text(web_7000=(other,), unchecked=("web1",)))
+    t_hup = time.time()
+    os.kill(daemon.proc.pid, signal.SIGHUP)
+    wait_for("web1 back in the table: without checkers a real server is up", lambda: web1 in proc_dests(director),
+             15, interval=0.1)
+    out.info(f"web1 (httpd stopped) back at weight {proc_dests(director)[web1][0]} {time.time() - t_hup:.2f} s "
+             f"after the reload that removed its TCP_CHECK")
+    check(proc_dests(director)[web1][0] == 1, "web1 is back with a weight other than its configured 1")
+    check(real_server(daemon, VS80, f"{WEB['web1']}:80")["up"], "status still shows web1 down")
+    webs["web1"].start()
     kp.close()
 
 
