@@ -81,7 +81,9 @@ struct Socket::Channel {
   std::size_t slot_bytes = 0;
   std::size_t slots = 0;
   std::size_t max_send = k_max_send;
-  std::vector<std::uint8_t> data;
+  // Not a vector: its zero-fill would make every page of the 2 MB resident at once; left
+  // uninitialised, a page costs memory only once a reply has been received into it.
+  std::unique_ptr<std::uint8_t[]> data;
   std::vector<iovec> iov;
   std::vector<mmsghdr> headers;
 
@@ -111,7 +113,7 @@ struct Socket::Channel {
       return errno_error("IPVS: cannot set the receive timeout", errno);
     c->slot_bytes = slot_bytes;
     c->slots = slots;
-    c->data.resize(slot_bytes * slots);
+    c->data = std::make_unique_for_overwrite<std::uint8_t[]>(slot_bytes * slots);
     c->iov.resize(slots);
     c->headers.resize(slots);
     return c;
@@ -175,7 +177,7 @@ Result<void> Socket::send_bytes(Channel& channel, std::span<const std::uint8_t> 
 
 Result<std::vector<Message>> Socket::receive(Channel& c, Family dest_family, bool wait) {
   for (std::size_t i = 0; i < c.slots; ++i) {
-    c.iov[i] = iovec{c.data.data() + i * c.slot_bytes, c.slot_bytes};
+    c.iov[i] = iovec{c.data.get() + i * c.slot_bytes, c.slot_bytes};
     c.headers[i] = mmsghdr{};
     c.headers[i].msg_hdr.msg_iov = &c.iov[i];
     c.headers[i].msg_hdr.msg_iovlen = 1;
@@ -196,7 +198,7 @@ Result<std::vector<Message>> Socket::receive(Channel& c, Family dest_family, boo
   for (int i = 0; i < n; ++i) {
     const auto& h = c.headers[static_cast<std::size_t>(i)];
     if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) return make_error("netlink reply truncated", EMSGSIZE);
-    const std::span<const std::uint8_t> datagram(c.data.data() + static_cast<std::size_t>(i) * c.slot_bytes, h.msg_len);
+    const std::span<const std::uint8_t> datagram(c.data.get() + static_cast<std::size_t>(i) * c.slot_bytes, h.msg_len);
     auto parsed = parse_messages(datagram, family_id_, dest_family);
     if (!parsed) return vigil::Error{"IPVS reply: " + parsed.error().message, EPROTO};
     for (auto& m : *parsed) out.push_back(std::move(m));
