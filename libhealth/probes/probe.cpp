@@ -33,12 +33,21 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const std::optional<TlsClie
 }  // namespace
 
 ProbeContext::ProbeContext(asio::io_context& io, ProbeOptions options)
-    : io_(io), options_(std::move(options)), tls_(make_tls_context(options_.tls_client)),
-      users_(std::make_unique<vigil::process::UserCache>()), random_state_(std::random_device{}()) {}
+    : io_(io),
+      options_(std::move(options)),
+      // With the SSL block's files the context is made now, so a bad certificate or key is an
+      // error at start. Without, it waits for the first SSL_GET: initialising OpenSSL costs
+      // about 1 MB of memory that a daemon without TLS checks need not carry.
+      tls_(options_.tls_client ? make_tls_context(options_.tls_client) : nullptr),
+      users_(std::make_unique<vigil::process::UserCache>()),
+      random_state_(std::random_device{}()) {}
 
 ProbeContext::~ProbeContext() = default;
 
-asio::ssl::context& ProbeContext::tls() { return *tls_; }
+asio::ssl::context& ProbeContext::tls() {
+  if (!tls_) tls_ = make_tls_context(std::nullopt);
+  return *tls_;
+}
 
 std::uint16_t ProbeContext::random_u16() noexcept {
   // splitmix64: DNS IDs and ICMP identifiers need to be unpredictable per probe, not secret.
