@@ -2,7 +2,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <future>
+#include <memory>
 
 #include "common/realtime.hpp"
 #include "libipvs/plan.hpp"
@@ -84,10 +86,16 @@ struct Reconciler::Worker {
       cached_valid = false;
     }
     report.draining = drainer.size();
-    // The loop's copy of the table (status, metrics, dry runs): rebuilt only when the round
-    // read or changed the kernel, not for rounds that found nothing to do.
-    if (!snapshot || report.full || report.teardown || report.applied_total > 0 || report.kernel_error)
-      snapshot = std::make_shared<const Table>(owned_part(cached, ownership));
+    // The loop's view of the table (status, metrics, dry runs): renewed only when the round
+    // read or changed the kernel, not for rounds that found nothing to do. When every service
+    // in the kernel is vigil's (the usual case) it is the cached table itself, shared, not a
+    // copy: own_cached() copies before the next change instead.
+    if (!snapshot || report.full || report.teardown || report.applied_total > 0 || report.kernel_error) {
+      const bool all_owned = std::all_of(cached->services.begin(), cached->services.end(),
+                                         [this](const auto& entry) { return ownership.owns(entry.first); });
+      snapshot = all_owned ? std::shared_ptr<const Table>(cached)
+                           : std::make_shared<const Table>(owned_part(*cached, ownership));
+    }
     report.table = snapshot;
     report.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     return report;
@@ -112,7 +120,7 @@ struct Reconciler::Worker {
       cached_valid = false;
       return false;
     }
-    cached = std::move(dumped.value());
+    cached = std::make_shared<Table>(std::move(dumped.value()));
     cached_valid = true;
     report.full = true;
     return true;
@@ -132,7 +140,7 @@ struct Reconciler::Worker {
       if (report.failures.size() >= k_report_lines) break;
       report.failures.push_back(f.error.message);
     }
-    record_applied(cached, plan, result);
+    record_applied(own_cached(), plan, result);
     // A failed operation leaves the cache unsure about that service: look again next round.
     if (!result.ok()) cached_valid = false;
   }
@@ -176,11 +184,17 @@ struct Reconciler::Worker {
     auto desired = build_desired(*config, health, quorum);
     report.quorum_events = std::move(desired.events);
     report.warnings.insert(report.warnings.end(), desired.warnings.begin(), desired.warnings.end());
-    report.drains_finished = drainer.update(desired.table, cached, now);
+    report.drains_finished = drainer.update(desired.table, *cached, now);
     ownership.claim(desired.table);
-    apply(diff(desired.table, cached, ownership), report);
-    if (report.full) ownership.forget_gone(desired.table, cached);
+    apply(diff(desired.table, *cached, ownership), report);
+    if (report.full) ownership.forget_gone(desired.table, *cached);
     reconcile_sync_daemon(report);
+  }
+
+  /// The cached table, to change: a copy first when the loop may hold it (as its snapshot).
+  Table& own_cached() {
+    if (cached.use_count() > 1) cached = std::make_shared<Table>(*cached);
+    return *cached;
   }
 
   void reconcile_sync_daemon(RoundReport& report) {
@@ -205,13 +219,13 @@ struct Reconciler::Worker {
         return;
       case StopPolicy::flush:
         control(Request::flush(), "lvs_flush_on_stop", report);
-        cached.services.clear();
+        own_cached().services.clear();
         return;
       case StopPolicy::remove_own: {
         if (!refresh(report)) return;
         // Deleting a service deletes its dests in the kernel: one operation per service.
         Plan plan;
-        for (const auto& [key, entry] : cached.services)
+        for (const auto& [key, entry] : cached->services)
           if (ownership.owns(key)) plan.operations.emplace_back(DelService{key});
         apply(plan, report);
         return;
@@ -229,9 +243,9 @@ struct Reconciler::Worker {
   QuorumTracker quorum;
   Drainer drainer;
   Ownership ownership;
-  Table cached;
+  std::shared_ptr<Table> cached = std::make_shared<Table>();  // the kernel as last seen + applied
   bool cached_valid = false;
-  std::shared_ptr<const Table> snapshot;  // owned_part(cached) as last handed to the loop
+  std::shared_ptr<const Table> snapshot;  // vigil's part of `cached` as last handed to the loop
   std::optional<SyncState> sync_role;
   std::optional<SyncDaemon> sync_running;
   std::optional<Timeouts> applied_timeouts;
