@@ -440,12 +440,15 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
   const Table none;
   const Table& actual = table_ ? *table_ : none;
   QuorumTracker quorum;  // a dry run starts quorum fresh: it only shows table operations
-  auto desired = build_desired(next, health_mirror_, quorum);
   const auto now = Clock::now();
+  Drainer drainer(options_.drain_timeout);
   if (config_) {
-    Drainer drainer(options_.drain_timeout);
+    // Before the desired table is built, so that the two are never in memory together.
     const Table kept = configured_table(next);
     drainer.start_removed(removed_by_reload(*config_, kept), kept, now);
+  }
+  auto desired = build_desired(next, health_mirror_, quorum);
+  if (config_) {
     if (drainer.size() > 0) {
       // A removed real server drains first; whether its connections are already gone is only
       // known at the reload's own dump, so the dry run shows every removal as the drain it
