@@ -116,14 +116,16 @@ std::string plan_line(const Operation& op) {
       Overloaded{
           [](const AddService& o) { return "+ service " + o.service.key.to_string() + " " + service_summary(o.service); },
           [](const SetService& o) {
-            return "~ service " + o.service.key.to_string() + service_changes(o.before, o.service);
+            // Without `before` (an operation made by hand) the line names the service only.
+            return "~ service " + o.service.key.to_string() + (o.before ? service_changes(*o.before, o.service) : "");
           },
           [](const DelService& o) { return "- service " + o.key.to_string(); },
           [](const AddDest& o) {
             return "+ dest " + o.dest.key.to_string() + " to " + o.service.to_string() + " " + dest_summary(o.dest);
           },
           [](const SetDest& o) {
-            return "~ dest " + o.dest.key.to_string() + " in " + o.service.to_string() + dest_changes(o.before, o.dest);
+            return "~ dest " + o.dest.key.to_string() + " in " + o.service.to_string() +
+                   (o.before ? dest_changes(*o.before, o.dest) : "");
           },
           [](const DelDest& o) { return "- dest " + o.dest.to_string() + " from " + o.service.to_string(); },
       },
