@@ -62,6 +62,9 @@ std::string Plan::to_string() const {
 Plan diff(const Table& desired, const Table& actual, const Ownership& ownership) {
   Plan plan;
   auto& ops = plan.operations;
+  // A cold start (nothing in the kernel) is one add per service and dest: sized exactly, the
+  // 50,000 operations of 10,000 x 4 never pass through the vector's doubling (1.5x at the peak).
+  if (actual.services.empty()) ops.reserve(desired.services.size() + desired.dest_count());
   auto d = desired.services.begin();
   auto a = actual.services.begin();
   const auto d_end = desired.services.end();
