@@ -37,8 +37,8 @@ echo "  best: $best ms"
 echo "== native (host): the running daemon's reload without IPVS (vigild -P in a throw-away namespace)"
 /usr/bin/python3 "$repo/bench/ops_reload_vm.py" --native --build "$build" --conf "$share/vigil.conf" --reps 5
 
-# vigild holds ~120 MiB at 10,000 x 4 and a reload parses a second copy: vm-run's default 256 MiB
-# guest runs out of memory (the OOM killer takes vigild).
+# vigild peaks at ~60 MB at 10,000 x 4 during a reload (it held ~240 MB before the memory work in
+# bench/README.md); 1 GiB leaves the guest's page cache and the file room.
 mem=${VIGIL_VM_MEM:-1024}
 echo "== VM (real IPVS, TCG, ${mem} MiB)"
 VIGIL_VM_MEM=$mem "$repo/tests/vm/vm-run" --timeout 1800 --share "$share" -- /usr/bin/python3 "$repo/bench/ops_reload_vm.py" \
