@@ -114,3 +114,9 @@ TEST_CASE("a directory or a real unreadable path is reported, never thrown", "[r
   REQUIRE(dir.diagnostics.error_count() == 1);
   CHECK(dir.sorted_diagnostics()[0].message == "cannot read configuration file: is a directory");
 }
+
+TEST_CASE("an endless non-regular file is cut at the size limit, not read forever", "[reader]") {
+  const auto endless = conf::parse_file("/dev/zero");  // stat() cannot size it
+  REQUIRE(endless.diagnostics.error_count() == 1);
+  CHECK_THAT(endless.sorted_diagnostics()[0].message, Catch::StartsWith("cannot read configuration file: file is larger than"));
+}
