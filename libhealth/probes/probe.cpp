@@ -6,6 +6,7 @@
 
 #include "libhealth/probes/beast.hpp"
 #include "libhealth/probes/probes.hpp"
+#include "libhealth/probes/tcp_connector.hpp"
 #include "common/process/credentials.hpp"
 
 namespace health {
@@ -39,6 +40,11 @@ ProbeContext::ProbeContext(asio::io_context& io, ProbeOptions options)
 ProbeContext::~ProbeContext() = default;
 
 asio::ssl::context& ProbeContext::tls() { return *tls_; }
+
+detail::TcpConnector& ProbeContext::tcp() {
+  if (!tcp_) tcp_ = std::make_unique<detail::TcpConnector>(io_);
+  return *tcp_;
+}
 
 std::uint16_t ProbeContext::random_u16() noexcept {
   // splitmix64: DNS IDs and ICMP identifiers need to be unpredictable per probe, not secret.

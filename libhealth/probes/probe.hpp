@@ -37,24 +37,32 @@ struct ProbeOptions {
 };
 
 namespace detail {
-class Operation;
-}
+/// What a running probe offers its handle.
+class Cancellable {
+ public:
+  virtual ~Cancellable() = default;
+  virtual void cancel() noexcept = 0;
+};
+class TcpConnector;
+}  // namespace detail
 
 /// Cancels a running probe; its callback still runs once, with a "cancelled" failure.
 class ProbeHandle {
  public:
   ProbeHandle() = default;
-  explicit ProbeHandle(std::shared_ptr<detail::Operation> op) : op_(std::move(op)) {}
-  void cancel() noexcept;
+  explicit ProbeHandle(std::shared_ptr<detail::Cancellable> op) : op_(std::move(op)) {}
+  void cancel() noexcept {
+    if (op_) op_->cancel();
+  }
 
  private:
-  std::shared_ptr<detail::Operation> op_;
+  std::shared_ptr<detail::Cancellable> op_;
 };
 
 using ProbeCallback = std::function<void(ProbeResult)>;
 
 /// What the probes of one HealthChecker share: the loop, the options, the TLS client context,
-/// resolved script users and a random source for DNS / ICMP identifiers.
+/// resolved script users, a random source for DNS / ICMP identifiers and the TCP_CHECK connector.
 class ProbeContext {
  public:
   ProbeContext(asio::io_context& io, ProbeOptions options);
@@ -67,6 +75,7 @@ class ProbeContext {
   [[nodiscard]] asio::ssl::context& tls();  // created on first use
   [[nodiscard]] vigil::process::UserCache& users() noexcept { return *users_; }
   [[nodiscard]] std::uint16_t random_u16() noexcept;
+  [[nodiscard]] detail::TcpConnector& tcp();  // created on first use
 
  private:
   asio::io_context& io_;
@@ -74,6 +83,7 @@ class ProbeContext {
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<vigil::process::UserCache> users_;
   std::uint64_t random_state_;
+  std::unique_ptr<detail::TcpConnector> tcp_;
 };
 
 [[nodiscard]] ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
