@@ -4,7 +4,7 @@
 // lateness (p50/p99 from the scheduler's histogram) and advert-timer lateness (p50/p99/max).
 //
 //   health_bench [--checks N] [--delay-loop-ms D] [--seconds S] [--max-starts-per-turn K]
-//                [--max-loop-share-pct P] [--blackhole] [--timeout-ms T]
+//                [--max-loop-share-pct P] [--blackhole] [--timeout-ms T] [--start-gather-us G]
 //
 // Run it under `chrt -f 10` on a shared machine: other processes' load otherwise dominates the
 // timer lateness it reports (the daemon itself can run with vrrp_rt_priority).
@@ -48,6 +48,7 @@ struct Args {
   double max_loop_share = 0.6;
   bool blackhole = false;  // the listener never accepts: every probe waits for its deadline
   long timeout_ms = 2000;
+  long start_gather_us = -1;  // the service's default
 };
 
 Args parse(int argc, char** argv) {
@@ -68,6 +69,7 @@ Args parse(int argc, char** argv) {
     if (key == "--max-starts-per-turn") a.max_starts_per_turn = static_cast<std::size_t>(value);
     if (key == "--max-loop-share-pct") a.max_loop_share = static_cast<double>(value) / 100.0;
     if (key == "--timeout-ms") a.timeout_ms = value;
+    if (key == "--start-gather-us") a.start_gather_us = value;
   }
   return a;
 }
@@ -169,6 +171,7 @@ int main(int argc, char** argv) {
   options.max_starts_per_turn = args.max_starts_per_turn;
   options.max_loop_share = args.max_loop_share;
   options.seed = 1;
+  if (args.start_gather_us >= 0) options.start_gather = std::chrono::microseconds(args.start_gather_us);
   health::HealthChecker checker(io, *log, {}, options);
 
   std::vector<health::RealServerDefinition> defs;

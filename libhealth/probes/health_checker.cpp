@@ -97,13 +97,14 @@ void HealthChecker::arm() {
   if (pump_posted_ || registry_.scheduler().at_capacity()) return;  // a completion re-arms
   auto next = registry_.next_due();
   if (!next) return;
-  next = std::max(*next, held_until_);
+  next = std::max({*next, held_until_, last_wake_ + options_.start_gather});
   if (armed_for_ && *armed_for_ <= *next) return;  // already waking early enough
   armed_for_ = *next;
   wake_.expires_at(*next);
   wake_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
     armed_for_.reset();
+    last_wake_ = Clock::now();
     pump();
   });
 }
