@@ -174,20 +174,20 @@ void HealthChecker::on_result(ProbeId id, ProbeResult result) noexcept {
     if (!result.ok) ++counters_.failures;
     const ResultOutcome out = registry_.on_result(id, result, Clock::now());
     if (out.known) {
-      const std::string description(registry_.description(id));
+      const std::string_view description = registry_.description(id);  // copied only for a log line
       if (!result.ok && !out.checker && out.failures > 0) {
         // A failure that has not changed the state (yet): one of the retries.
         const auto level = out.log_all_failures ? vigil::log::Level::info : vigil::log::Level::debug;
-        log_.log(level, "[" + description + "] failed (" + result.reason + "), retry " + std::to_string(out.failures),
-                 {Field{"CHECK", description}});
+        log_.log(level, "[" + std::string(description) + "] failed (" + result.text() + "), retry " + std::to_string(out.failures),
+                 {Field{"CHECK", std::string(description)}});
       }
       if (out.checker) {
         ++counters_.checker_transitions;
         const auto& t = out.checker->transition;
-        std::string line = "[" + description + "] " + std::string(to_string(t.from)) + " -> " +
+        std::string line = "[" + std::string(description) + "] " + std::string(to_string(t.from)) + " -> " +
                            std::string(to_string(t.to)) + " (" + t.reason + ")";
         if (out.checker->users > 1) line += ", shared by " + std::to_string(out.checker->users) + " real servers";
-        log_.info(line, {Field{"CHECK", description}, Field{"STATE", std::string(to_string(t.to))}});
+        log_.info(line, {Field{"CHECK", std::string(description)}, Field{"STATE", std::string(to_string(t.to))}});
       }
       for (const auto& change : out.servers) {
         ++counters_.server_changes;

@@ -163,7 +163,7 @@ void TcpConnector::harvest() noexcept {
       socklen_t len = sizeof err;
       if (::getsockopt(c.fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
-    finish(c, err == 0 ? ProbeResult::success({}) : ProbeResult::failure(connect_error(system_error_code(err))),
+    finish(c, err == 0 ? ProbeResult::connect_success() : ProbeResult::failure(connect_error(system_error_code(err))),
            finished[static_cast<std::size_t>(i)]);
   }
   try {
@@ -228,7 +228,6 @@ void TcpConnector::finish(Connect& c, ProbeResult result, Finished& out) noexcep
     c.fd_ = -1;
   }
   result.latency = std::chrono::duration_cast<Duration>(Clock::now() - c.started_);
-  if (result.ok) result.reason = "connected in " + format_duration(result.latency);
   out.connect = std::move(c.self_);
   out.result = std::move(result);
 }
