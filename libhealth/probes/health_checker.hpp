@@ -44,7 +44,7 @@ struct HealthCheckerOptions {
   SchedulerOptions scheduler{};   // max_in_flight is also capped by RLIMIT_NOFILE at construction
   std::size_t max_starts_per_turn = 8;
   Duration turn_budget = std::chrono::microseconds(500);
-  Duration start_gather = std::chrono::milliseconds(5);  // wake for starts at most this often
+  Duration start_gather = std::chrono::milliseconds(10);  // wake for starts at most this often
   Duration saturation_window = std::chrono::seconds(10);
   double max_loop_share = 0.6;        // new probes wait while the loop thread is busier (1 = off)
   ProbeOptions probes{};
