@@ -1,8 +1,9 @@
 // DOC: The probe interface: start one probe of a ProbeSpec on the io_context, get exactly one
 // ProbeResult back through a callback that runs on the loop (never inline in start_probe()), and
-// cancel it if a reload removes the check. Every probe carries its own deadline (Boost 1.74 has
-// no cancel_after): a steady_timer that, when it fires, closes the probe's sockets or kills its
-// process group, which completes whatever the probe was waiting for.
+// cancel it if a reload removes the check. Every probe has a deadline (Boost 1.74 has no
+// cancel_after) that, when it passes, closes the probe's sockets or kills its process group,
+// which completes whatever the probe was waiting for: a steady_timer of its own (Operation), or
+// for TCP_CHECK the TcpConnector's one timer over all its connects.
 #pragma once
 
 #include "common/process/credentials.hpp"
