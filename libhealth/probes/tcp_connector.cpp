@@ -142,10 +142,12 @@ void TcpConnector::post_result(std::shared_ptr<Connect> c, ProbeResult result) {
 }
 
 void TcpConnector::wait() {
-  watch_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;  // the connector is gone
-    harvest();
-  });
+  // `alive` too: a completion already queued when the connector goes still runs, with success.
+  watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+                      if (ec == asio::error::operation_aborted || alive.expired()) return;
+                      harvest();
+                    });
   watching_ = true;
 }
 
@@ -186,8 +188,8 @@ void TcpConnector::arm(TimePoint deadline) {
   if (armed_for_ && *armed_for_ <= deadline) return;
   armed_for_ = deadline;
   timer_.expires_at(deadline);
-  timer_.async_wait([this](const error_code& ec) {
-    if (ec) return;  // re-armed, or the connector is gone
+  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+    if (ec || alive.expired()) return;  // re-armed, or the connector is gone
     armed_for_.reset();
     expire();
   });

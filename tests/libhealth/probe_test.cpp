@@ -128,6 +128,19 @@ TEST_CASE("TCP_CHECK: listening, refused, blackholed, IPv6, bindto, cancel", "[t
     handles.front().cancel();  // after the result: nothing more
     io.poll();
   }
+  SECTION("a context destroyed with connects pending drops their callbacks") {
+    TcpBlackhole hole(io);
+    TcpServer server(io);
+    bool called = false;
+    health::ProbeHandle pending, connected;
+    {
+      ProbeContext local(io, {});
+      pending = health::start_probe(local, tcp_spec("127.0.0.1", hole.port(), 200ms), [&](ProbeResult) { called = true; });
+      connected = health::start_probe(local, tcp_spec("127.0.0.1", server.port()), [&](ProbeResult) { called = true; });
+    }
+    pending.cancel();  // the handle outlives the context: harmless
+    CHECK_FALSE(run_until(io, [&] { return called; }, 400ms));
+  }
   SECTION("cancel ends a probe at once") {
     TcpBlackhole hole(io);
     std::optional<ProbeResult> result;
