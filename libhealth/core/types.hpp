@@ -30,6 +30,9 @@ struct ProbeResult {
   std::string reason;
   std::optional<std::uint32_t> dynamic_weight;  // MISC_CHECK with misc_dynamic: exit code − 2
   Duration latency{0};
+  /// When the probe ended, if the probe read the clock anyway (the service then needs no read of
+  /// its own: in a VM without a TSC clocksource every clock read is a system call).
+  std::optional<TimePoint> ended;
   /// A plain connect that succeeded (TCP_CHECK): `reason` stays empty and text() reads
   /// "connected in <latency>", formatted only when a log line or transition needs it — most
   /// results change nothing and are never read.
@@ -38,7 +41,7 @@ struct ProbeResult {
   [[nodiscard]] std::string text() const;
 
   [[nodiscard]] static ProbeResult success(std::string why, Duration took = Duration{0}) {
-    return ProbeResult{true, std::move(why), std::nullopt, took};
+    return ProbeResult{true, std::move(why), std::nullopt, took, std::nullopt};
   }
   [[nodiscard]] static ProbeResult connect_success() {
     ProbeResult r;
@@ -47,7 +50,7 @@ struct ProbeResult {
     return r;
   }
   [[nodiscard]] static ProbeResult failure(std::string why, Duration took = Duration{0}) {
-    return ProbeResult{false, std::move(why), std::nullopt, took};
+    return ProbeResult{false, std::move(why), std::nullopt, took, std::nullopt};
   }
 };
 

@@ -91,7 +91,7 @@ class HealthChecker {
  private:
   void arm();
   void pump() noexcept;
-  void start(ProbeId id);
+  void start(ProbeId id, TimePoint now);
   void on_result(ProbeId id, ProbeResult result) noexcept;
   void notify(const RealServerChange& change) noexcept;
 

@@ -56,8 +56,12 @@ std::uint16_t ProbeContext::random_u16() noexcept {
 }
 
 ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done) {
+  return start_probe(context, spec, std::move(done), Clock::now());
+}
+
+ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done, TimePoint now) {
   return std::visit(Overloaded{
-                        [&](const TcpSpec&) { return detail::start_tcp_probe(context, spec, std::move(done)); },
+                        [&](const TcpSpec&) { return detail::start_tcp_probe(context, spec, std::move(done), now); },
                         [&](const HttpSpec&) { return detail::start_http_probe(context, spec, std::move(done)); },
                         [&](const MiscSpec&) { return detail::start_misc_probe(context, spec, std::move(done)); },
                         [&](const UdpSpec&) { return detail::start_udp_probe(context, spec, std::move(done)); },

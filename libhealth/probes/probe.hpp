@@ -88,5 +88,7 @@ class ProbeContext {
 };
 
 [[nodiscard]] ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
+/// The same, with the time the caller already read (the start of a TCP_CHECK's connect).
+[[nodiscard]] ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done, TimePoint now);
 
 }  // namespace health

@@ -18,8 +18,8 @@ namespace health::detail {
 
 class TcpConnector::Connect final : public Cancellable, public DeadlineNode {
  public:
-  Connect(TcpConnector& owner, Duration timeout, ProbeCallback done)
-      : owner_(&owner), timeout_(timeout), started_(Clock::now()), done_(std::move(done)) {}
+  Connect(TcpConnector& owner, Duration timeout, ProbeCallback done, TimePoint now)
+      : owner_(&owner), timeout_(timeout), started_(now), done_(std::move(done)) {}
   ~Connect() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -99,8 +99,8 @@ TcpConnector::~TcpConnector() {
   }
 }
 
-ProbeHandle TcpConnector::start(const CheckTarget& target, Duration timeout, ProbeCallback done) {
-  auto c = std::make_shared<Connect>(*this, timeout, std::move(done));
+ProbeHandle TcpConnector::start(const CheckTarget& target, Duration timeout, ProbeCallback done, TimePoint now) {
+  auto c = std::make_shared<Connect>(*this, timeout, std::move(done), now);
   const int fd = ::socket(target.ip.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (fd < 0) {
     post_result(c, ProbeResult::failure(errno_text("socket", errno)));
@@ -156,6 +156,7 @@ void TcpConnector::harvest() noexcept {
   std::array<epoll_event, k_slice> events{};
   const int n = std::max(0, ::epoll_wait(watch_.native_handle(), events.data(), k_slice, 0));
   std::array<Finished, k_slice> finished;
+  const auto now = n > 0 ? Clock::now() : TimePoint{};
   for (int i = 0; i < n; ++i) {
     const auto& ev = events[static_cast<std::size_t>(i)];
     auto& c = *static_cast<Connect*>(ev.data.ptr);
@@ -166,7 +167,7 @@ void TcpConnector::harvest() noexcept {
       if (::getsockopt(c.fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
     finish(c, err == 0 ? ProbeResult::connect_success() : ProbeResult::failure(connect_error(system_error_code(err))),
-           finished[static_cast<std::size_t>(i)]);
+           finished[static_cast<std::size_t>(i)], now);
   }
   try {
     if (n == k_slice) {
@@ -203,7 +204,7 @@ void TcpConnector::expire() noexcept {
     DeadlineNode* node = deadlines_.pop_expired(now);
     if (!node) break;
     auto& c = static_cast<Connect&>(*node);
-    finish(c, ProbeResult::failure("connect timeout after " + format_duration(c.timeout_)), finished[count++]);
+    finish(c, ProbeResult::failure("connect timeout after " + format_duration(c.timeout_)), finished[count++], now);
   }
   try {
     if (count == finished.size()) {
@@ -219,7 +220,7 @@ void TcpConnector::expire() noexcept {
   for (auto& f : finished) f.deliver();
 }
 
-void TcpConnector::finish(Connect& c, ProbeResult result, Finished& out) noexcept {
+void TcpConnector::finish(Connect& c, ProbeResult result, Finished& out, TimePoint now) noexcept {
   deadlines_.remove(c);
   if (c.fd_ >= 0) {
     if (result.ok) {
@@ -229,14 +230,15 @@ void TcpConnector::finish(Connect& c, ProbeResult result, Finished& out) noexcep
     ::close(c.fd_);  // also leaves the connector's epoll set
     c.fd_ = -1;
   }
-  result.latency = std::chrono::duration_cast<Duration>(Clock::now() - c.started_);
+  result.latency = std::chrono::duration_cast<Duration>(now - c.started_);
+  result.ended = now;
   out.connect = std::move(c.self_);
   out.result = std::move(result);
 }
 
 void TcpConnector::cancel(Connect& c) noexcept {
   Finished f;
-  finish(c, ProbeResult::failure("cancelled during connect"), f);
+  finish(c, ProbeResult::failure("cancelled during connect"), f, Clock::now());
   try {
     asio::post(io_, [f = std::move(f)]() mutable { f.deliver(); });
   } catch (...) {

@@ -43,8 +43,11 @@ class TcpConnector {
   TcpConnector(const TcpConnector&) = delete;
   TcpConnector& operator=(const TcpConnector&) = delete;
 
-  /// Starts a connect to the target (with its source options) bounded by `timeout`.
-  [[nodiscard]] ProbeHandle start(const CheckTarget& target, Duration timeout, ProbeCallback done);
+  /// Starts a connect to the target (with its source options) bounded by `timeout`; `now` is the
+  /// caller's reading of the clock. Results carry the time they were taken (ProbeResult::ended):
+  /// one clock read per start and one per slice of completions.
+  [[nodiscard]] ProbeHandle start(const CheckTarget& target, Duration timeout, ProbeCallback done,
+                                  TimePoint now = Clock::now());
 
   [[nodiscard]] std::size_t pending() const noexcept { return deadlines_.size(); }
 
@@ -59,7 +62,7 @@ class TcpConnector {
   void harvest() noexcept;
   void arm(TimePoint deadline);
   void expire() noexcept;
-  void finish(Connect& c, ProbeResult result, Finished& out) noexcept;
+  void finish(Connect& c, ProbeResult result, Finished& out, TimePoint now) noexcept;
   void cancel(Connect& c) noexcept;
   void post_result(std::shared_ptr<Connect> c, ProbeResult result);
 

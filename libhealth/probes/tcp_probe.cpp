@@ -8,8 +8,8 @@
 
 namespace health::detail {
 
-ProbeHandle start_tcp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done) {
-  return context.tcp().start(spec.target, spec.timeout, std::move(done));
+ProbeHandle start_tcp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done, TimePoint now) {
+  return context.tcp().start(spec.target, spec.timeout, std::move(done), now);
 }
 
 }  // namespace health::detail
