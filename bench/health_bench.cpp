@@ -1,10 +1,10 @@
 // DOC: health_bench — N TCP checks per delay_loop against loopback listeners, on one loop that
 // also runs a stand-in for VRRP: a timer every 10 ms whose lateness is what an advert would see.
-// Prints checks/s, loop-thread CPU µs per check, probe-start lateness (p50/p99 from the
-// scheduler's histogram) and advert-timer lateness (p50/p99/max).
+// Prints checks/s, loop-thread CPU µs per check (split into user and system time), probe-start
+// lateness (p50/p99 from the scheduler's histogram) and advert-timer lateness (p50/p99/max).
 //
 //   health_bench [--checks N] [--delay-loop-ms D] [--seconds S] [--max-starts-per-turn K]
-//                [--max-loop-share-pct P] [--blackhole] [--timeout-ms T]
+//                [--max-loop-share-pct P] [--blackhole] [--timeout-ms T] [--start-gather-us G]
 //
 // Run it under `chrt -f 10` on a shared machine: other processes' load otherwise dominates the
 // timer lateness it reports (the daemon itself can run with vrrp_rt_priority).
@@ -29,6 +29,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.hpp"
@@ -47,6 +48,7 @@ struct Args {
   double max_loop_share = 0.6;
   bool blackhole = false;  // the listener never accepts: every probe waits for its deadline
   long timeout_ms = 2000;
+  long start_gather_us = -1;  // the service's default
 };
 
 Args parse(int argc, char** argv) {
@@ -67,6 +69,7 @@ Args parse(int argc, char** argv) {
     if (key == "--max-starts-per-turn") a.max_starts_per_turn = static_cast<std::size_t>(value);
     if (key == "--max-loop-share-pct") a.max_loop_share = static_cast<double>(value) / 100.0;
     if (key == "--timeout-ms") a.timeout_ms = value;
+    if (key == "--start-gather-us") a.start_gather_us = value;
   }
   return a;
 }
@@ -75,6 +78,14 @@ double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// The loop thread's user and system time (RUSAGE_THREAD, tick-sampled: split the total by it).
+std::pair<double, double> thread_user_sys_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_THREAD, &ru);
+  const auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return {secs(ru.ru_utime), secs(ru.ru_stime)};
 }
 
 /// Blocking accept-and-close on its own thread; or, as a blackhole, a full accept queue that
@@ -160,6 +171,7 @@ int main(int argc, char** argv) {
   options.max_starts_per_turn = args.max_starts_per_turn;
   options.max_loop_share = args.max_loop_share;
   options.seed = 1;
+  if (args.start_gather_us >= 0) options.start_gather = std::chrono::microseconds(args.start_gather_us);
   health::HealthChecker checker(io, *log, {}, options);
 
   std::vector<health::RealServerDefinition> defs;
@@ -203,10 +215,14 @@ int main(int argc, char** argv) {
   advert_late_ms.clear();
   const auto before = checker.counters();
   const double cpu_before = thread_cpu_seconds();
+  const auto [user_before, sys_before] = thread_user_sys_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   io.run_for(std::chrono::seconds(args.seconds));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = thread_cpu_seconds() - cpu_before;
+  const auto [user_after, sys_after] = thread_user_sys_seconds();
+  const double user = user_after - user_before;
+  const double sys = sys_after - sys_before;
   const auto after = checker.counters();
 
   health::SchedulerStats window = after.scheduler;
@@ -226,8 +242,10 @@ int main(int argc, char** argv) {
   std::printf("checks/s              %.0f (wanted %.0f)\n", static_cast<double>(results) / wall,
               static_cast<double>(args.checks) * 1000.0 / static_cast<double>(args.delay_loop_ms));
   std::printf("failures              %llu\n", static_cast<unsigned long long>(after.failures - before.failures));
-  std::printf("loop CPU per check    %.1f µs (loop thread %.0f%% busy)\n", cpu * 1e6 / static_cast<double>(std::max<std::uint64_t>(results, 1)),
-              100.0 * cpu / wall);
+  const double per_check_us = cpu * 1e6 / static_cast<double>(std::max<std::uint64_t>(results, 1));
+  const double user_share = user + sys > 0 ? user / (user + sys) : 0.0;
+  std::printf("loop CPU per check    %.1f µs = %.1f user + %.1f sys (loop thread %.0f%% busy)\n", per_check_us,
+              per_check_us * user_share, per_check_us * (1.0 - user_share), 100.0 * cpu / wall);
   std::printf("loop budget           %.0f%% of the loop thread at most; starts held in %llu turns\n",
               100.0 * options.max_loop_share,
               static_cast<unsigned long long>(after.budget_holds - before.budget_holds));

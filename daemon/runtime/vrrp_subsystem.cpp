@@ -38,16 +38,30 @@ int state_number(vrrp::State s) {
 VrrpSubsystem::VrrpSubsystem(boost::asio::io_context& io, vigil::log::Logger& log, vigil::ScriptRunner& script_runner)
     : service_(io, log, &script_runner) {}
 
-vigil::Result<void> VrrpSubsystem::start(const ConfigPtr& config) { return service_.start(*config); }
+vigil::Result<void> VrrpSubsystem::start(const ConfigPtr& config) {
+  line_stale_ = true;
+  return service_.start(*config);
+}
 
 std::vector<std::string> VrrpSubsystem::plan_reload(const conf::Config& next) const {
   return service_.plan_reload(next);
 }
 
-vigil::Result<void> VrrpSubsystem::reload(const ConfigPtr& next) { return service_.reload(*next); }
+vigil::Result<void> VrrpSubsystem::reload(const ConfigPtr& next) {
+  line_stale_ = true;
+  return service_.reload(*next);
+}
 
 void VrrpSubsystem::stop(StopMode mode, std::function<void()> done) {
+  line_stale_ = true;
   service_.shutdown(mode == StopMode::lossless, std::move(done));
+}
+
+void VrrpSubsystem::set_change_listener(std::function<void()> listener) {
+  service_.on_transition([this, listener = std::move(listener)] {
+    line_stale_ = true;
+    if (listener) listener();
+  });
 }
 
 nlohmann::json VrrpSubsystem::status() const {
@@ -147,6 +161,7 @@ void VrrpSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
 }
 
 std::string VrrpSubsystem::status_line() const {
+  if (!line_stale_) return line_;
   const auto st = service_.status();
   std::string line;
   std::size_t shown = 0;
@@ -159,6 +174,8 @@ std::string VrrpSubsystem::status_line() const {
     line += i.name + " " + upper(vrrp::to_string(vrrp::visible_state(i.state)));
     ++shown;
   }
+  line_ = line;
+  line_stale_ = false;
   return line;
 }
 

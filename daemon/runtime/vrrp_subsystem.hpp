@@ -27,10 +27,15 @@ class VrrpSubsystem final : public Subsystem {
   std::optional<vigil::Result<nlohmann::json>> command(const Command& command) override;
   void collect_metrics(std::vector<MetricSample>& out) const override;
   [[nodiscard]] std::string status_line() const override;
-  void set_change_listener(std::function<void()> listener) override { service_.on_transition(std::move(listener)); }
+  void set_change_listener(std::function<void()> listener) override;
 
  private:
   vrrp::Service service_;
+  // The status line changes only with a transition, a start or a reload; the daemon asks for it
+  // after every burst of changes of any subsystem (IPVS health changes included), so it is kept
+  // and rebuilt only when one of those happened (as IpvsSubsystem keeps its own).
+  mutable std::string line_;
+  mutable bool line_stale_ = true;
 };
 
 }  // namespace vigild

@@ -23,7 +23,7 @@ TrackerStep Tracker::on_result(const ProbeResult& result, TimePoint now) {
     failures_ = 0;
     if (state_ == Health::down) {
       state_ = Health::up;
-      step.transition = Transition{Health::down, Health::up, result.reason};
+      step.transition = Transition{Health::down, Health::up, result.text()};
     }
     return step;
   }
@@ -35,7 +35,7 @@ TrackerStep Tracker::on_result(const ProbeResult& result, TimePoint now) {
     step.next_probe = now + timing_.delay_before_retry;
     return step;
   }
-  std::string reason = result.reason;
+  std::string reason = result.text();
   if (timing_.retry > 0) {
     reason += ", " + std::to_string(timing_.retry) + " of " + std::to_string(timing_.retry) + " retries";
   }

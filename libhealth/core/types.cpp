@@ -23,4 +23,9 @@ std::string format_duration(Duration d) {
   return buf;
 }
 
+std::string ProbeResult::text() const {
+  if (connected && reason.empty()) return "connected in " + format_duration(latency);
+  return reason;
+}
+
 }  // namespace health

@@ -97,13 +97,14 @@ void HealthChecker::arm() {
   if (pump_posted_ || registry_.scheduler().at_capacity()) return;  // a completion re-arms
   auto next = registry_.next_due();
   if (!next) return;
-  next = std::max(*next, held_until_);
+  next = std::max({*next, held_until_, last_wake_ + options_.start_gather});
   if (armed_for_ && *armed_for_ <= *next) return;  // already waking early enough
   armed_for_ = *next;
   wake_.expires_at(*next);
   wake_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
     armed_for_.reset();
+    last_wake_ = Clock::now();
     pump();
   });
 }
@@ -111,6 +112,8 @@ void HealthChecker::arm() {
 void HealthChecker::pump() noexcept {
   pump_posted_ = false;
   try {
+    // One clock read per start: each reading serves the budget check, the next pop and the
+    // connect's start time (in a VM without a TSC clocksource a read is a system call).
     const auto turn_start = Clock::now();
     if (!budget_.allow(turn_start, thread_cpu())) {
       ++counters_.budget_holds;
@@ -120,18 +123,19 @@ void HealthChecker::pump() noexcept {
     }
     std::size_t started = 0;
     bool budget_spent = false;
+    auto now = turn_start;
     while (started < options_.max_starts_per_turn) {
-      const auto id = registry_.pop_due(Clock::now());
+      const auto id = registry_.pop_due(now);
       if (!id) break;
-      start(*id);
+      start(*id, now);
       ++started;
-      if (Clock::now() - turn_start >= options_.turn_budget) {
+      now = Clock::now();
+      if (now - turn_start >= options_.turn_budget) {
         budget_spent = true;
         break;
       }
     }
     if (started > 0) ++counters_.turns;
-    const auto now = Clock::now();
     if (auto line = saturation_.observe(registry_.scheduler().stats(), now)) {
       log_.log(saturation_.saturated() ? vigil::log::Level::warning : vigil::log::Level::info, "health: " + *line);
     }
@@ -151,13 +155,13 @@ void HealthChecker::pump() noexcept {
   }
 }
 
-void HealthChecker::start(ProbeId id) {
+void HealthChecker::start(ProbeId id, TimePoint now) {
   const ProbeSpec* spec = registry_.probe(id);
   if (!spec) return;
   try {
     running_.insert_or_assign(id, start_probe(probes_, *spec, [this, alive = std::weak_ptr<int>(alive_), id](ProbeResult r) {
                                 if (!alive.expired()) on_result(id, std::move(r));
-                              }));
+                              }, now));
   } catch (const std::exception& e) {
     // Could not even start (out of memory): count it as a failed round rather than losing the check.
     asio::post(io_, [this, alive = std::weak_ptr<int>(alive_), id, what = std::string(e.what())] {
@@ -171,22 +175,22 @@ void HealthChecker::on_result(ProbeId id, ProbeResult result) noexcept {
     running_.erase(id);
     ++counters_.results;
     if (!result.ok) ++counters_.failures;
-    const ResultOutcome out = registry_.on_result(id, result, Clock::now());
+    const ResultOutcome out = registry_.on_result(id, result, result.ended ? *result.ended : Clock::now());
     if (out.known) {
-      const std::string description(registry_.description(id));
+      const std::string_view description = registry_.description(id);  // copied only for a log line
       if (!result.ok && !out.checker && out.failures > 0) {
         // A failure that has not changed the state (yet): one of the retries.
         const auto level = out.log_all_failures ? vigil::log::Level::info : vigil::log::Level::debug;
-        log_.log(level, "[" + description + "] failed (" + result.reason + "), retry " + std::to_string(out.failures),
-                 {Field{"CHECK", description}});
+        log_.log(level, "[" + std::string(description) + "] failed (" + result.text() + "), retry " + std::to_string(out.failures),
+                 {Field{"CHECK", std::string(description)}});
       }
       if (out.checker) {
         ++counters_.checker_transitions;
         const auto& t = out.checker->transition;
-        std::string line = "[" + description + "] " + std::string(to_string(t.from)) + " -> " +
+        std::string line = "[" + std::string(description) + "] " + std::string(to_string(t.from)) + " -> " +
                            std::string(to_string(t.to)) + " (" + t.reason + ")";
         if (out.checker->users > 1) line += ", shared by " + std::to_string(out.checker->users) + " real servers";
-        log_.info(line, {Field{"CHECK", description}, Field{"STATE", std::string(to_string(t.to))}});
+        log_.info(line, {Field{"CHECK", std::string(description)}, Field{"STATE", std::string(to_string(t.to))}});
       }
       for (const auto& change : out.servers) {
         ++counters_.server_changes;

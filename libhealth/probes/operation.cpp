@@ -3,10 +3,6 @@
 
 namespace health {
 
-void ProbeHandle::cancel() noexcept {
-  if (op_) op_->cancel();
-}
-
 namespace detail {
 
 Operation::Operation(ProbeContext& context, Duration timeout)

@@ -15,14 +15,14 @@
 
 namespace health::detail {
 
-class Operation : public std::enable_shared_from_this<Operation> {
+class Operation : public Cancellable, public std::enable_shared_from_this<Operation> {
  public:
   Operation(ProbeContext& context, Duration timeout);
-  virtual ~Operation() = default;
+  ~Operation() override = default;
   Operation(const Operation&) = delete;
   Operation& operator=(const Operation&) = delete;
 
-  void cancel() noexcept;
+  void cancel() noexcept override;
   [[nodiscard]] ProbeContext& context() noexcept { return context_; }
   [[nodiscard]] Duration elapsed() const noexcept;
   /// Called once the coroutine is over: stops the deadline, releases what abort() would.

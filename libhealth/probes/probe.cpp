@@ -6,6 +6,7 @@
 
 #include "libhealth/probes/beast.hpp"
 #include "libhealth/probes/probes.hpp"
+#include "libhealth/probes/tcp_connector.hpp"
 #include "common/process/credentials.hpp"
 
 namespace health {
@@ -36,8 +37,8 @@ ProbeContext::ProbeContext(asio::io_context& io, ProbeOptions options)
     : io_(io),
       options_(std::move(options)),
       // With the SSL block's files the context is made now, so a bad certificate or key is an
-      // error at start. Without, it waits for the first SSL_GET: initialising OpenSSL costs
-      // about 1 MB of memory that a daemon without TLS checks need not carry.
+      // error at start. Without, it waits for the first SSL_GET: a context's OpenSSL tables
+      // are a few hundred KB (heaptrack) that a daemon without TLS checks need not carry.
       tls_(options_.tls_client ? make_tls_context(options_.tls_client) : nullptr),
       users_(std::make_unique<vigil::process::UserCache>()),
       random_state_(std::random_device{}()) {}
@@ -47,6 +48,11 @@ ProbeContext::~ProbeContext() = default;
 asio::ssl::context& ProbeContext::tls() {
   if (!tls_) tls_ = make_tls_context(std::nullopt);
   return *tls_;
+}
+
+detail::TcpConnector& ProbeContext::tcp() {
+  if (!tcp_) tcp_ = std::make_unique<detail::TcpConnector>(io_);
+  return *tcp_;
 }
 
 std::uint16_t ProbeContext::random_u16() noexcept {
@@ -59,8 +65,12 @@ std::uint16_t ProbeContext::random_u16() noexcept {
 }
 
 ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done) {
+  return start_probe(context, spec, std::move(done), Clock::now());
+}
+
+ProbeHandle start_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done, TimePoint now) {
   return std::visit(Overloaded{
-                        [&](const TcpSpec&) { return detail::start_tcp_probe(context, spec, std::move(done)); },
+                        [&](const TcpSpec&) { return detail::start_tcp_probe(context, spec, std::move(done), now); },
                         [&](const HttpSpec&) { return detail::start_http_probe(context, spec, std::move(done)); },
                         [&](const MiscSpec&) { return detail::start_misc_probe(context, spec, std::move(done)); },
                         [&](const UdpSpec&) { return detail::start_udp_probe(context, spec, std::move(done)); },

@@ -5,7 +5,8 @@
 
 namespace health::detail {
 
-[[nodiscard]] ProbeHandle start_tcp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
+[[nodiscard]] ProbeHandle start_tcp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done,
+                                          TimePoint now);
 [[nodiscard]] ProbeHandle start_http_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
 [[nodiscard]] ProbeHandle start_misc_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);
 [[nodiscard]] ProbeHandle start_udp_probe(ProbeContext& context, const ProbeSpec& spec, ProbeCallback done);

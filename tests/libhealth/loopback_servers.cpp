@@ -50,13 +50,15 @@ TcpServer::TcpServer(asio::io_context& io, const std::string& address, std::uint
     tcp::acceptor* acceptor;
     std::shared_ptr<std::size_t> count;
     std::shared_ptr<std::map<std::string, std::size_t>> by_source;
+    // The peer comes from accept() itself: TCP_CHECK resets its connection at once, and
+    // getpeername() on a reset socket fails (ENOTCONN).
+    std::shared_ptr<tcp::endpoint> peer = std::make_shared<tcp::endpoint>();
     void operator()() const {
-      acceptor->async_accept([self = *this](const error_code& ec, tcp::socket socket) {
+      acceptor->async_accept(*peer, [self = *this](const error_code& ec, tcp::socket socket) {
         if (ec) return;  // closed
         ++*self.count;
+        ++(*self.by_source)[self.peer->address().to_string()];
         error_code ignored;
-        const auto remote = socket.remote_endpoint(ignored);
-        if (!ignored) ++(*self.by_source)[remote.address().to_string()];
         socket.close(ignored);
         self();
       });

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -68,7 +69,7 @@ TEST_CASE("TCP_CHECK: listening, refused, blackholed, IPv6, bindto, cancel", "[t
     TcpServer server(io);
     const auto r = run_probe(io, context, tcp_spec("127.0.0.1", server.port()));
     CHECK(r.ok);
-    CHECK(contains(r.reason, "connected in"));
+    CHECK(contains(r.text(), "connected in"));
   }
   SECTION("a closed port is refused at once") {
     const auto r = run_probe(io, context, tcp_spec("127.0.0.1", closed_tcp_port(io)));
@@ -98,6 +99,47 @@ TEST_CASE("TCP_CHECK: listening, refused, blackholed, IPv6, bindto, cancel", "[t
     const auto r = run_probe(io, context, spec);
     CHECK_FALSE(r.ok);
     CHECK(contains(r.reason, "not of the target's address family"));
+  }
+  SECTION("many connects at once: more than one slice of completions, each reported once") {
+    TcpServer server(io);
+    TcpBlackhole hole(io);
+    const std::uint16_t refused = closed_tcp_port(io);
+    std::vector<std::optional<ProbeResult>> results(60);
+    std::vector<health::ProbeHandle> handles;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const std::uint16_t port = i % 3 == 0 ? server.port() : i % 3 == 1 ? refused : hole.port();
+      // Two timeout values: two deadline FIFOs behind one timer.
+      handles.push_back(health::start_probe(context, tcp_spec("127.0.0.1", port, i % 2 == 0 ? 200ms : 300ms),
+                                            [&results, i](ProbeResult r) {
+                                              CHECK_FALSE(results[i].has_value());
+                                              results[i] = std::move(r);
+                                            }));
+    }
+    CHECK(std::none_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); }));  // never inline
+    REQUIRE(run_until(io, [&] {
+      return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); });
+    }));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      INFO("connect " << i << ": " << results[i]->text());
+      if (i % 3 == 0) CHECK(contains(results[i]->text(), "connected in"));
+      if (i % 3 == 1) CHECK(results[i]->reason == "connection refused");
+      if (i % 3 == 2) CHECK(results[i]->reason == (i % 2 == 0 ? "connect timeout after 200 ms" : "connect timeout after 300 ms"));
+    }
+    handles.front().cancel();  // after the result: nothing more
+    io.poll();
+  }
+  SECTION("a context destroyed with connects pending drops their callbacks") {
+    TcpBlackhole hole(io);
+    TcpServer server(io);
+    bool called = false;
+    health::ProbeHandle pending, connected;
+    {
+      ProbeContext local(io, {});
+      pending = health::start_probe(local, tcp_spec("127.0.0.1", hole.port(), 200ms), [&](ProbeResult) { called = true; });
+      connected = health::start_probe(local, tcp_spec("127.0.0.1", server.port()), [&](ProbeResult) { called = true; });
+    }
+    pending.cancel();  // the handle outlives the context: harmless
+    CHECK_FALSE(run_until(io, [&] { return called; }, 400ms));
   }
   SECTION("cancel ends a probe at once") {
     TcpBlackhole hole(io);
