@@ -30,6 +30,24 @@ vigil::Error errno_error(const std::string& what) {
 }
 }  // namespace
 
+socklen_t to_sockaddr(bool v4, const vigil::IpAddress* address, std::uint16_t port, sockaddr_storage& out) {
+  out = sockaddr_storage{};
+  if (v4) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    if (address != nullptr) std::memcpy(&sin.sin_addr, address->bytes().data(), 4);
+    std::memcpy(&out, &sin, sizeof sin);
+    return sizeof sin;
+  }
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  if (address != nullptr) std::memcpy(&sin6.sin6_addr, address->bytes().data(), 16);
+  std::memcpy(&out, &sin6, sizeof sin6);
+  return sizeof sin6;
+}
+
 vigil::Result<void> apply_source(int fd, const CheckTarget& target) {
   if (target.bind_if) {
     const auto& name = *target.bind_if;
@@ -48,27 +66,12 @@ vigil::Result<void> apply_source(int fd, const CheckTarget& target) {
   const int one = 1;
   if (target.bind_port) (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   const std::uint16_t port = target.bind_port.value_or(0);
-  sockaddr_storage ss{};
-  socklen_t len = 0;
   const bool v4 = target.ip.is_v4();
   if (target.bind_ip && target.bind_ip->is_v4() != v4) {
     return vigil::make_error("bindto " + target.bind_ip->to_string() + " is not of the target's address family");
   }
-  if (v4) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    if (target.bind_ip) std::memcpy(&sin.sin_addr, target.bind_ip->bytes().data(), 4);
-    std::memcpy(&ss, &sin, sizeof sin);
-    len = sizeof sin;
-  } else {
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_port = htons(port);
-    if (target.bind_ip) std::memcpy(&sin6.sin6_addr, target.bind_ip->bytes().data(), 16);
-    std::memcpy(&ss, &sin6, sizeof sin6);
-    len = sizeof sin6;
-  }
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(v4, target.bind_ip ? &*target.bind_ip : nullptr, port, ss);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     const std::string from = target.bind_ip ? format_endpoint(*target.bind_ip, port) : "port " + std::to_string(port);
     return errno_error("bind to " + from);

@@ -3,6 +3,9 @@
 // connect errors (refused, timeout and unreachable must read differently in the log).
 #pragma once
 
+#include <sys/socket.h>
+
+#include <cstdint>
 #include <string>
 
 #include "common/ip_address.hpp"
@@ -13,6 +16,10 @@
 namespace health::detail {
 
 [[nodiscard]] asio::ip::address to_asio(const vigil::IpAddress& ip);
+
+/// Fills `out` with an IPv4 (v4) or IPv6 socket address of `address` (the wildcard when null)
+/// and `port`; returns its length.
+socklen_t to_sockaddr(bool v4, const vigil::IpAddress* address, std::uint16_t port, sockaddr_storage& out);
 
 /// Applies bind_if (SO_BINDTODEVICE), fwmark (SO_MARK) and bindto/bind_port to an open socket.
 [[nodiscard]] vigil::Result<void> apply_source(int fd, const CheckTarget& target);

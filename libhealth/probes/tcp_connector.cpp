@@ -66,24 +66,6 @@ std::string errno_text(const char* what, int err) { return std::string(what) + "
 
 error_code system_error_code(int err) { return error_code(err, asio::error::get_system_category()); }
 
-socklen_t to_sockaddr(const CheckTarget& target, sockaddr_storage& ss) {
-  const auto bytes = target.ip.bytes();
-  if (target.ip.is_v4()) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(target.port);
-    std::memcpy(&sin.sin_addr, bytes.data(), 4);
-    std::memcpy(&ss, &sin, sizeof sin);
-    return sizeof sin;
-  }
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(target.port);
-  std::memcpy(&sin6.sin6_addr, bytes.data(), 16);
-  std::memcpy(&ss, &sin6, sizeof sin6);
-  return sizeof sin6;
-}
-
 }  // namespace
 
 TcpConnector::TcpConnector(asio::io_context& io) : io_(io), watch_(io, make_epoll()), timer_(io) {}
@@ -112,7 +94,7 @@ ProbeHandle TcpConnector::start(const CheckTarget& target, Duration timeout, Pro
     return ProbeHandle(std::move(c));
   }
   sockaddr_storage ss{};
-  const socklen_t len = to_sockaddr(target, ss);
+  const socklen_t len = to_sockaddr(target.ip.is_v4(), &target.ip, target.port, ss);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) {
     post_result(c, ProbeResult::failure(connect_error(system_error_code(errno))));
     return ProbeHandle(std::move(c));
