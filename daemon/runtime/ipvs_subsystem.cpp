@@ -48,8 +48,9 @@ vigil::Result<void> IpvsSubsystem::start(const ConfigPtr& config) {
   const auto defs = health::from_conf(*config_);
   for (const auto& w : defs.warnings) log_.warning(w);
   (void)checker_->update(defs.servers);
-  recount_down();
-  for (const auto& [id, status] : checker_->snapshot()) push_health(id, status);
+  const auto tracked = checker_->snapshot();
+  recount_down(tracked);
+  for (const auto& [id, status] : tracked) push_health(id, status);
   return reconciler_->start(config_, [this](const ipvs::RoundReport& r) { on_round(r); });
 }
 
@@ -65,9 +66,9 @@ vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
     for (const auto& w : defs.warnings) log_.warning(w);
     const auto tracked_before = checker_->snapshot();
     (void)checker_->update(defs.servers);
-    recount_down();
     // New real servers report their initial state here; kept ones keep theirs.
     const auto tracked = checker_->snapshot();  // sorted by id (the registry's map order)
+    recount_down(tracked);
     for (const auto& [id, status] : tracked) push_health(id, status);
     // A real server that lost its last checker is not tracked any more: it is up at its
     // configured weight (keepalived), not stuck in the state its checker last reported.
@@ -396,10 +397,9 @@ std::string IpvsSubsystem::status_line() const {
   return std::to_string(real_servers_ - down) + "/" + std::to_string(real_servers_) + " real servers up";
 }
 
-void IpvsSubsystem::recount_down() {
+void IpvsSubsystem::recount_down(const std::vector<std::pair<health::RealServerId, health::RealServerStatus>>& tracked) {
   down_.clear();
-  if (!checker_) return;
-  for (const auto& [id, status] : checker_->snapshot())
+  for (const auto& [id, status] : tracked)
     if (!status.up) down_.insert(id);
 }
 

@@ -46,7 +46,8 @@ class IpvsSubsystem final : public Subsystem {
   void run_script(const conf::Script* script, const std::string& what);
   void tear_down();
   void index_config();
-  void recount_down();
+  /// down_ from the checker's snapshot (all tracked real servers and their status).
+  void recount_down(const std::vector<std::pair<health::RealServerId, health::RealServerStatus>>& tracked);
   [[nodiscard]] bool vrrp_holds_addresses() const;
   [[nodiscard]] const conf::RealServer* find_real_server(const health::RealServerId& id) const;
   [[nodiscard]] const conf::VirtualServer* find_virtual_server(const std::string& key) const;
