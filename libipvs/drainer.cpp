@@ -7,17 +7,6 @@ void Drainer::start(const ServiceKey& service, const DestKey& dest, TimePoint no
   since_.try_emplace(DrainKey{service, dest}, now);
 }
 
-void Drainer::start_removed(const Table& before, const Table& after, TimePoint now) {
-  std::vector<DrainKey> removed;
-  for (const auto& [key, entry] : before.services) {
-    const ServiceEntry* kept = after.find(key);
-    for (const auto& [dkey, dest] : entry.dests) {
-      if (kept == nullptr || !kept->dests.contains(dkey)) removed.push_back(DrainKey{key, dkey});
-    }
-  }
-  start_removed(removed, after, now);
-}
-
 void Drainer::start_removed(const std::vector<DrainKey>& removed, const Table& after, TimePoint now) {
   // A real server that comes back in this reload stops draining (its config weight applies).
   std::erase_if(since_, [&](const auto& entry) {

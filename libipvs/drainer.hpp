@@ -55,11 +55,9 @@ class Drainer {
 
   /// Starts draining one dest (no-op when it already drains: the first start time counts).
   void start(const ServiceKey& service, const DestKey& dest, TimePoint now);
-  /// Starts draining every dest that `before` has and `after` does not (whole services too),
-  /// and stops draining those that `after` has again.
-  void start_removed(const Table& before, const Table& after, TimePoint now);
-  /// The same with the removed dests already known (removed_by_reload in desired.hpp): a reload
-  /// then needs one configured table, not two.
+  /// Starts draining each of `removed` (the dests a reload took out of the configuration:
+  /// removed_by_reload in desired.hpp) and stops draining those that `after`, the new
+  /// configured table, has again.
   void start_removed(const std::vector<DrainKey>& removed, const Table& after, TimePoint now);
 
   /// One reconcile round. For each draining dest decides whether it is finished (see

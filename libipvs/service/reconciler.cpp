@@ -32,6 +32,13 @@ std::optional<SyncDaemon> wanted_sync_daemon(const conf::Config& config, std::op
   return sync_daemon_from(*sd, state);
 }
 
+/// Starts draining what a reload from `before` to `after` takes out of the configuration. Only
+/// the new configured table is built (at 10,000 x 4 a table is several MB).
+void drain_removed(Drainer& drainer, const conf::Config& before, const conf::Config& after, TimePoint now) {
+  const Table kept = configured_table(after);
+  drainer.start_removed(removed_by_reload(before, kept), kept, now);
+}
+
 Table owned_part(const Table& table, const Ownership& ownership) {
   Table out;
   for (const auto& [key, entry] : table.services)
@@ -152,10 +159,7 @@ struct Reconciler::Worker {
   void round(const Job& job, RoundReport& report) {
     const auto now = Clock::now();
     if (job.config) {
-      if (config) {
-        const Table kept = configured_table(*job.config);
-        drainer.start_removed(removed_by_reload(*config, kept), kept, now);
-      }
+      if (config) drain_removed(drainer, *config, *job.config, now);
       config = job.config;
     }
     for (const auto& [id, h] : job.health) health.set(id, h);
@@ -444,8 +448,7 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
   Drainer drainer(options_.drain_timeout);
   if (config_) {
     // Before the desired table is built, so that the two are never in memory together.
-    const Table kept = configured_table(next);
-    drainer.start_removed(removed_by_reload(*config_, kept), kept, now);
+    drain_removed(drainer, *config_, next, now);
   }
   auto desired = build_desired(next, health_mirror_, quorum);
   if (config_) {
