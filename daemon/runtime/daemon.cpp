@@ -200,16 +200,12 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
         reply = error_reply(std::string("reload failed: ") + e.what());
       }
       done(reply);
-      // A rejected file's model is freed on the parser thread too.
-      asio::post(parser_, [result = std::move(result)]() mutable {
-        result.reset();
-        release_free_memory();
-      });
+      retire(std::move(result));  // a rejected file's model is freed off the loop too
     });
   });
 }
 
-void Daemon::retire(ConfigPtr old) {
+void Daemon::retire(std::shared_ptr<const void> old) {
   asio::post(parser_, [old = std::move(old)]() mutable {
     old.reset();
     release_free_memory();

@@ -44,9 +44,10 @@ class Daemon {
   void reload(bool dry_run, const std::string& file, ControlServer::Reply done);
   /// Applies `result` on the loop; on success its configuration is swapped with the running one.
   nlohmann::json apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result);
-  /// Frees a replaced configuration on the parser thread: at 10,000 virtual servers that takes
-  /// tens of milliseconds, too long to spend between two adverts.
-  void retire(ConfigPtr old);
+  /// Frees a replaced configuration (or a rejected parse) on the parser thread, and hands the
+  /// freed pages back: at 10,000 virtual servers that takes tens of milliseconds, too long to
+  /// spend between two adverts. The last reference is this one unless a subsystem still holds it.
+  void retire(std::shared_ptr<const void> old);
   void begin_stop(StopMode mode);
   void finish_stop();
   void arm_watchdog();
