@@ -349,9 +349,12 @@ Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector
     return static_cast<std::size_t>(
         std::count_if(top.begin(), top.end(), [keyword](const Statement& s) { return s.keyword.text == keyword; }));
   };
-  // Exact sizes: no growth slack at 10,000 virtual servers.
-  config.virtual_servers.reserve(config.virtual_servers.size() + count("virtual_server"));
-  config.virtual_servers.shrink_to_fit();
+  // Exact sizes: no growth slack at 10,000 virtual servers. The ones built while reading came
+  // through push_back; those left in `top` (only after a missing '}') are added below.
+  if (const auto left = count("virtual_server"); left == 0)
+    config.virtual_servers.shrink_to_fit();
+  else
+    config.virtual_servers.reserve(config.virtual_servers.size() + left);
   config.vrrp_instances.reserve(count("vrrp_instance"));
 
   for (auto& block : top) {
