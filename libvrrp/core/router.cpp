@@ -331,8 +331,11 @@ void Router::enter(State to, Reason reason, TimePoint now, Actions& out) {
         out.push_back(ClaimAddresses{});
         holding_ = true;
       }
-      send_advert(priority_, now, out);
+      // The announcement goes out before the advert: a master handing over to us releases the
+      // addresses as soon as our advert reaches it, so hosts must already have learned our MAC,
+      // or their packets in flight to the old master's MAC are lost (same instant for §6.4.1).
       if (garp.master_repeat > 0) out.push_back(SendGratuitous{garp.master_repeat, GarpReason::became_master});
+      send_advert(priority_, now, out);
       arm(TimerId::advert, now + advert_interval_, out);
       if (garp.master_delay.count() > 0) arm(TimerId::garp_delay, now + garp.master_delay, out);
       if (garp.master_refresh.count() > 0) arm(TimerId::garp_refresh, now + garp.master_refresh, out);

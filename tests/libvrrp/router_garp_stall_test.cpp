@@ -31,6 +31,8 @@ TEST_CASE("becoming master: one GARP burst now and one after garp_master_delay",
   const TimePoint up = t0 + r.master_down_interval();
   const auto out = r.handle(expired(TimerId::master_down), up);
   CHECK(contains(out, SendGratuitous{5, GarpReason::became_master}));
+  // Hosts learn the new MAC before a master handing over to us hears our advert and releases.
+  CHECK(position(out, SendGratuitous{5, GarpReason::became_master}) < position(out, SendAdvert{150}));
   CHECK(contains(out, ArmTimer{TimerId::garp_delay, up + 5s}));
   CHECK(count_of<ArmTimer>(out) == 2);  // advert + garp_delay; refresh is off
 
