@@ -126,6 +126,25 @@ def busy_window(lab, seconds, during=None):
     return t0, t1, extra
 
 
+def steal_ms():
+    """Per-CPU time the hypervisor ran something else instead of this machine (/proc/stat steal),
+    in ms: an advert late on a shared host while this grows was not vigild's doing."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        return [int(line.split()[8]) * tick_ms for line in f if re.match(r"cpu\d+ ", line)]
+
+
+def queued_ms(pid):
+    """How long the main thread of `pid` has been runnable but not running (schedstat, ns → ms):
+    an RT task waits on a run queue only when the kernel or the hypervisor does not run its CPU."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        return int(f.read().split()[1]) / 1e6
+
+
+def steal_text(before, after):
+    return ", ".join(f"cpu{i} {b - a:.0f} ms" for i, (a, b) in enumerate(zip(before, after)))
+
+
 def measure(lab, t0, t1):
     """Master's advert gaps and the backup's adverts (false failovers) in [t0, t1]."""
     wait_for("sniffer caught up", lambda: adverts(lab, t1, t1 + 5, MASTER), 5)
@@ -139,12 +158,15 @@ def overload_busy(vigild):
         h1, h2, d1, d2 = start_pair(lab, "vigild")
         check(d1.log_lines(r"scheduling: SCHED_RR priority 1") and d1.log_lines(r"memory locked"),
               "vigild did not report SCHED_RR priority 1 and locked memory")
+        stolen, queued = steal_ms(), queued_ms(d1.proc.pid)
         t0, t1, _ = busy_window(lab, BUSY_SECONDS)
+        stolen, queued = steal_text(stolen, steal_ms()), queued_ms(d1.proc.pid) - queued
         gaps, backup = measure(lab, t0, t1)
         i1 = d1.instance("VI_1")
         print(f"busy loops on {os.cpu_count()} CPUs for {t1 - t0:.1f} s: master advert gaps {gap_text(gaps)}; "
               f"backup adverts {len(backup)}; stalls {i1['stalls']}, late adverts (> 2 ms) {i1['adverts_late']} of "
-              f"{i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms)")
+              f"{i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms); host steal {stolen}; "
+              f"master runnable but not running {queued:.1f} ms")
         check(not backup, f"false failover: the backup sent {len(backup)} adverts under load")
         check(d1.state("VI_1") == "MASTER" and d2.state("VI_1") == "BACKUP", "roles changed under load")
         check(gaps["max"] < 36, f"an advert gap reached Master_Down_Interval: {gap_text(gaps)}")
