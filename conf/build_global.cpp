@@ -350,10 +350,12 @@ Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector
         std::count_if(top.begin(), top.end(), [keyword](const Statement& s) { return s.keyword.text == keyword; }));
   };
   // Exact sizes: no growth slack at 10,000 virtual servers. The ones built while reading came
-  // through push_back; those left in `top` (only after a missing '}') are added below.
-  if (const auto left = count("virtual_server"); left == 0)
-    config.virtual_servers.shrink_to_fit();
-  else
+  // through push_back; those left in `top` (only after a missing '}') are added below. Slack
+  // under 1/16 stays: shrinking copies the vector, so for a moment it would be there twice.
+  auto& vss = config.virtual_servers;
+  if (const auto left = count("virtual_server"); left == 0) {
+    if (vss.capacity() - vss.size() > vss.size() / 16) vss.shrink_to_fit();
+  } else
     config.virtual_servers.reserve(config.virtual_servers.size() + left);
   config.vrrp_instances.reserve(count("vrrp_instance"));
 

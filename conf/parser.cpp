@@ -27,6 +27,7 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   // '}' is read and its statements are dropped: at 10,000 of them the statement tree would
   // otherwise be whole in memory beside the model (and, on a reload, the running model).
   std::vector<VirtualServer> virtual_servers;
+  virtual_servers.reserve(options.expected_virtual_servers);
   tree.set_block_sink([&](Statement& block) {
     if (block.keyword.text != "virtual_server") return false;
     if (auto vs = build_virtual_server(ctx, block)) virtual_servers.push_back(std::move(*vs));

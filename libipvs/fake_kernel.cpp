@@ -52,7 +52,13 @@ FakeKernel::FakeKernel()
 
 vigil::Result<Table> FakeKernel::dump() {
   if (dump_errno_ != 0) return vigil::make_error("dump services: " + errno_text(dump_errno_), dump_errno_);
-  return table_;
+  Table out = table_;
+  if (counters_ == Counters::skip)
+    for (auto& [key, entry] : out.services) {
+      entry.service.stats.reset();
+      for (auto& [dkey, d] : entry.dests) d.stats.reset();
+    }
+  return out;
 }
 
 ApplyReport FakeKernel::apply(const Plan& plan) {

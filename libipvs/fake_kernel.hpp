@@ -28,6 +28,8 @@ class FakeKernel final : public Kernel {
   FakeKernel();
 
   [[nodiscard]] vigil::Result<Table> dump() override;
+  void set_counters(Counters counters) override { counters_ = counters; }
+  [[nodiscard]] Counters counters() const noexcept { return counters_; }
   [[nodiscard]] ApplyReport apply(const Plan& plan) override;
   /// Records the request; a flush empties the table.
   [[nodiscard]] vigil::Result<void> control(const Request& request) override;
@@ -52,6 +54,7 @@ class FakeKernel final : public Kernel {
   std::set<std::string> schedulers_;
   std::set<std::string> engines_{"sip"};
   int dump_errno_ = 0;
+  Counters counters_ = Counters::read;
   std::size_t executed_ = 0;
   std::vector<Request> controls_;
 };

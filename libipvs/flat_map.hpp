@@ -58,13 +58,14 @@ class FlatMap {
     return {items_.insert(it, value_type{key, value}), true};
   }
   std::pair<iterator, bool> try_emplace(const K& key, const V& value) { return emplace(key, value); }
-  std::pair<iterator, bool> insert_or_assign(const K& key, const V& value) {
+  template <typename Value>
+  std::pair<iterator, bool> insert_or_assign(const K& key, Value&& value) {
     auto it = lower_bound(key);
     if (it != items_.end() && it->first == key) {
-      it->second = value;
+      it->second = std::forward<Value>(value);
       return {it, false};
     }
-    return {items_.insert(it, value_type{key, value}), true};
+    return {items_.insert(it, value_type{key, std::forward<Value>(value)}), true};
   }
   std::size_t erase(const K& key) {
     const auto it = find(key);

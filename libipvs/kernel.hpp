@@ -50,6 +50,8 @@ class Kernel {
   virtual ~Kernel() = default;
 
   [[nodiscard]] virtual vigil::Result<Table> dump() = 0;
+  /// Whether later dumps carry the counters (Service/Dest::stats); they do until told otherwise.
+  virtual void set_counters(Counters counters) = 0;
   [[nodiscard]] virtual ApplyReport apply(const Plan& plan) = 0;
   /// A request that is not a table change: flush, connection timeouts, sync daemon start/stop.
   [[nodiscard]] virtual vigil::Result<void> control(const Request& request) = 0;

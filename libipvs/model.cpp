@@ -86,6 +86,12 @@ ServiceEntry& Table::put(const Service& service) {
   return it->second;
 }
 
+ServiceEntry& Table::put(Service&& service) {
+  auto [it, inserted] = services.try_emplace(service.key);
+  it->second.service = std::move(service);
+  return it->second;
+}
+
 bool Table::put_dest(const ServiceKey& service, const Dest& dest) {
   const auto it = services.find(service);
   if (it == services.end()) return false;

@@ -102,7 +102,7 @@ std::string ext_ack_message(std::span<const std::uint8_t> payload, std::uint16_t
 }
 
 Result<Message> parse_genl(std::uint16_t type, std::uint32_t seq, std::span<const std::uint8_t> payload,
-                           std::uint16_t ipvs_family_id, Family dest_family) {
+                           std::uint16_t ipvs_family_id, Family dest_family, Counters counters) {
   if (payload.size() < GENL_HDRLEN)
     return make_error("generic netlink header truncated (" + std::to_string(payload.size()) + " bytes)");
   const std::uint8_t command = payload[0];
@@ -119,13 +119,13 @@ Result<Message> parse_genl(std::uint16_t type, std::uint32_t seq, std::span<cons
   switch (command) {
     case IPVS_CMD_NEW_SERVICE: {
       if (!attrs->has(IPVS_CMD_ATTR_SERVICE)) return make_error("service message without IPVS_CMD_ATTR_SERVICE");
-      auto service = parse_service_attrs(attrs->raw(IPVS_CMD_ATTR_SERVICE));
+      auto service = parse_service_attrs(attrs->raw(IPVS_CMD_ATTR_SERVICE), counters);
       if (!service) return service.error();
       return Message{ServiceMsg{seq, std::move(service).value()}};
     }
     case IPVS_CMD_NEW_DEST: {
       if (!attrs->has(IPVS_CMD_ATTR_DEST)) return make_error("dest message without IPVS_CMD_ATTR_DEST");
-      auto dest = parse_dest_attrs(attrs->raw(IPVS_CMD_ATTR_DEST), dest_family);
+      auto dest = parse_dest_attrs(attrs->raw(IPVS_CMD_ATTR_DEST), dest_family, counters);
       if (!dest) return dest.error();
       return Message{DestMsg{seq, std::move(dest).value()}};
     }
@@ -153,7 +153,7 @@ std::uint32_t seq_of(const Message& m) noexcept {
   return std::visit([](const auto& x) { return x.seq; }, m);
 }
 
-Result<Service> parse_service_attrs(std::span<const std::uint8_t> nest) {
+Result<Service> parse_service_attrs(std::span<const std::uint8_t> nest, Counters counters) {
   auto attrs = wire::Attrs::parse(nest);
   if (!attrs) return attrs.error();
   const auto af = attrs->u16(IPVS_SVC_ATTR_AF);
@@ -185,11 +185,11 @@ Result<Service> parse_service_attrs(std::span<const std::uint8_t> nest) {
   // Mirror of the request: be32 mask for IPv4, plain prefix length for IPv6.
   s.netmask = (*family == Family::v4 ? attrs->be32(IPVS_SVC_ATTR_NETMASK) : attrs->u32(IPVS_SVC_ATTR_NETMASK))
                   .value_or(Service::default_netmask(*family));
-  s.stats = stats_of(*attrs, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
+  if (counters == Counters::read) s.stats = stats_of(*attrs, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
   return s;
 }
 
-Result<Dest> parse_dest_attrs(std::span<const std::uint8_t> nest, Family dest_family) {
+Result<Dest> parse_dest_attrs(std::span<const std::uint8_t> nest, Family dest_family, Counters counters) {
   auto attrs = wire::Attrs::parse(nest);
   if (!attrs) return attrs.error();
   Family family = dest_family;
@@ -222,12 +222,12 @@ Result<Dest> parse_dest_attrs(std::span<const std::uint8_t> nest, Family dest_fa
   d.tunnel_checksum = (tun_flags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM) != 0 ? TunnelChecksum::remcsum
                       : (tun_flags & IP_VS_TUNNEL_ENCAP_FLAG_CSUM) != 0  ? TunnelChecksum::csum
                                                                          : TunnelChecksum::nocsum;
-  d.stats = stats_of(*attrs, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS);
+  if (counters == Counters::read) d.stats = stats_of(*attrs, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS);
   return d;
 }
 
 Result<std::vector<Message>> parse_messages(std::span<const std::uint8_t> bytes, std::uint16_t ipvs_family_id,
-                                            Family dest_family) {
+                                            Family dest_family, Counters counters) {
   std::vector<Message> out;
   std::size_t offset = 0;
   while (offset < bytes.size()) {
@@ -270,7 +270,7 @@ Result<std::vector<Message>> parse_messages(std::span<const std::uint8_t> bytes,
           out.emplace_back(OtherMsg{seq, header.nlmsg_type});
           break;
         }
-        auto message = parse_genl(header.nlmsg_type, seq, payload, ipvs_family_id, dest_family);
+        auto message = parse_genl(header.nlmsg_type, seq, payload, ipvs_family_id, dest_family, counters);
         if (!message)
           return make_error("netlink message seq " + std::to_string(seq) + " at offset " + std::to_string(offset) +
                             ": " + message.error().message);

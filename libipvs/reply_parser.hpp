@@ -80,12 +80,16 @@ using Message =
 /// genl family (messages of other ids become OtherMsg, except nlctrl family replies).
 /// `dest_family` is the family assumed for dests whose dump lacks IPVS_DEST_ATTR_ADDR_FAMILY
 /// (kernels before 3.18): the family of the service being dumped.
+/// Counters::skip leaves Service/Dest::stats empty: the stats nests are not read.
 [[nodiscard]] vigil::Result<std::vector<Message>> parse_messages(std::span<const std::uint8_t> bytes,
                                                                  std::uint16_t ipvs_family_id,
-                                                                 Family dest_family = Family::v4);
+                                                                 Family dest_family = Family::v4,
+                                                                 Counters counters = Counters::read);
 
 /// The nested IPVS_CMD_ATTR_SERVICE / _DEST payloads alone (exposed for tests and fuzzing).
-[[nodiscard]] vigil::Result<Service> parse_service_attrs(std::span<const std::uint8_t> nest);
-[[nodiscard]] vigil::Result<Dest> parse_dest_attrs(std::span<const std::uint8_t> nest, Family dest_family);
+[[nodiscard]] vigil::Result<Service> parse_service_attrs(std::span<const std::uint8_t> nest,
+                                                         Counters counters = Counters::read);
+[[nodiscard]] vigil::Result<Dest> parse_dest_attrs(std::span<const std::uint8_t> nest, Family dest_family,
+                                                   Counters counters = Counters::read);
 
 }  // namespace ipvs

@@ -199,7 +199,7 @@ Result<std::vector<Message>> Socket::receive(Channel& c, Family dest_family, boo
     const auto& h = c.headers[static_cast<std::size_t>(i)];
     if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) return make_error("netlink reply truncated", EMSGSIZE);
     const std::span<const std::uint8_t> datagram(c.data.get() + static_cast<std::size_t>(i) * c.slot_bytes, h.msg_len);
-    auto parsed = parse_messages(datagram, family_id_, dest_family);
+    auto parsed = parse_messages(datagram, family_id_, dest_family, counters_);
     if (!parsed) return vigil::Error{"IPVS reply: " + parsed.error().message, EPROTO};
     for (auto& m : *parsed) out.push_back(std::move(m));
   }
@@ -207,6 +207,14 @@ Result<std::vector<Message>> Socket::receive(Channel& c, Family dest_family, boo
 }
 
 Result<std::vector<Message>> Socket::transact(Channel& channel, const Request& request, Family dest_family) {
+  std::vector<Message> replies;
+  auto done = transact_each(channel, request, dest_family, [&replies](Message&& m) { replies.push_back(std::move(m)); });
+  if (!done) return done.error();
+  return replies;
+}
+
+Result<void> Socket::transact_each(Channel& channel, const Request& request, Family dest_family,
+                                   const std::function<void(Message&&)>& each) {
   const std::uint32_t seq = next_seq_++;
   tx_.clear();
   request.encode_into(tx_, family_id_, seq);
@@ -216,7 +224,6 @@ Result<std::vector<Message>> Socket::transact(Channel& channel, const Request& r
   const std::uint32_t barrier = fenced ? next_seq_++ : 0;
   if (fenced) Request::barrier().encode_into(tx_, family_id_, barrier);
   if (auto sent = send_bytes(channel, tx_); !sent) return sent.error();
-  std::vector<Message> replies;
   for (;;) {
     auto batch = receive(channel, dest_family);
     if (!batch) return batch.error();
@@ -227,14 +234,14 @@ Result<std::vector<Message>> Socket::transact(Channel& channel, const Request& r
         if (ack->error != 0)
           return vigil::Error{errno_text(ack->error) + (ack->message.empty() ? "" : " (" + ack->message + ")"),
                               ack->error};
-        if (!request.is_dump()) return replies;
+        if (!request.is_dump()) return {};
         continue;
       }
       if (const auto* done = std::get_if<DoneMsg>(&m)) {
         if (done->error != 0) return vigil::Error{errno_text(done->error), done->error};
-        return replies;
+        return {};
       }
-      replies.push_back(std::move(m));
+      each(std::move(m));
     }
   }
 }
@@ -308,27 +315,28 @@ Result<std::optional<Service>> Socket::service(const ServiceKey& key) {
 }
 
 Result<Table> Socket::dump() {
-  // Two service dumps; a service seen by only one is checked on its own (see socket.hpp).
-  auto first = services_once();
-  if (!first) return first.error();
-  auto second = services_once();
-  if (!second) return second.error();
+  // Two service dumps; a service seen by only one is checked on its own (see above). Both go
+  // straight into the table (the second's copy wins): no list of services is held besides it.
   Table table;
-  std::map<ServiceKey, unsigned> seen;
-  for (const auto& s : *first) {
-    table.put(s);
-    seen[s.key] |= 1U;
+  std::vector<ServiceKey> first;
+  std::vector<ServiceKey> second;
+  for (auto* seen : {&first, &second}) {
+    auto dumped = transact_each(*main_, Request::dump_services(), Family::v4, [&](Message&& m) {
+      auto* s = std::get_if<ServiceMsg>(&m);
+      if (s == nullptr) return;
+      seen->push_back(s->service.key);
+      table.put(std::move(s->service));
+    });
+    if (!dumped) return vigil::Error{"IPVS dump services: " + dumped.error().message, dumped.error().code};
+    std::sort(seen->begin(), seen->end());
   }
-  for (const auto& s : *second) {
-    table.put(s);
-    seen[s.key] |= 2U;
-  }
-  for (const auto& [key, mask] : seen) {
-    if (mask == 3U) continue;
+  std::vector<ServiceKey> in_one;
+  std::set_symmetric_difference(first.begin(), first.end(), second.begin(), second.end(), std::back_inserter(in_one));
+  for (const auto& key : in_one) {
     auto one = service(key);
     if (!one) return one.error();
     if (*one)
-      table.put(**one);
+      table.put(std::move(**one));
     else
       table.services.erase(key);
   }
@@ -336,7 +344,7 @@ Result<Table> Socket::dump() {
     auto dests = this->dests(key);
     if (!dests) return dests.error();
     entry.dests.reserve(dests->size());
-    for (auto& d : *dests) entry.dests.insert_or_assign(d.key, d);
+    for (auto& d : *dests) entry.dests.insert_or_assign(d.key, std::move(d));
   }
   return table;
 }

@@ -41,6 +41,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -88,6 +89,7 @@ class Socket final : public Kernel {
   [[nodiscard]] std::uint16_t family_id() const noexcept { return family_id_; }
 
   [[nodiscard]] vigil::Result<Table> dump() override;
+  void set_counters(Counters counters) override { counters_ = counters; }
   [[nodiscard]] ApplyReport apply(const Plan& plan) override;
   [[nodiscard]] vigil::Result<void> control(const Request& request) override { return execute(request); }
 
@@ -115,6 +117,10 @@ class Socket final : public Kernel {
   /// Sends one request and returns its replies up to its ACK (or NLMSG_DONE for a dump).
   [[nodiscard]] vigil::Result<std::vector<Message>> transact(Channel& channel, const Request& request,
                                                              Family dest_family = Family::v4);
+  /// The same, handing each reply to `each` as it is parsed: a dump of 10,000 services is never
+  /// a vector of messages as well as the table made from it.
+  [[nodiscard]] vigil::Result<void> transact_each(Channel& channel, const Request& request, Family dest_family,
+                                                  const std::function<void(Message&&)>& each);
   void apply_window(const Plan& plan, std::size_t begin, std::size_t end, ApplyReport& report);
 
   std::unique_ptr<Channel> main_;
@@ -122,6 +128,7 @@ class Socket final : public Kernel {
   SocketOptions options_;
   std::uint16_t family_id_ = 0;
   std::uint32_t next_seq_ = 1;
+  Counters counters_ = Counters::read;
   std::vector<std::uint8_t> tx_;
 };
 

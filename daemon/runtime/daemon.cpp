@@ -189,8 +189,9 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
     systemd_.reloading();
   }
   // The loop keeps running (adverts, probes) while the file is parsed on the parser thread.
-  asio::post(parser_, [this, dry_run, file, done = std::move(done), id = options_.config_id]() mutable {
-    auto result = std::make_shared<conf::ParseResult>(conf::parse_file(file, conf::ParseOptions{id}));
+  conf::ParseOptions parse_options{options_.config_id, config_ ? config_->virtual_servers.size() : 0};
+  asio::post(parser_, [this, dry_run, file, done = std::move(done), parse_options = std::move(parse_options)]() mutable {
+    auto result = std::make_shared<conf::ParseResult>(conf::parse_file(file, parse_options));
     asio::post(io_, [this, dry_run, file, done = std::move(done), result = std::move(result)]() mutable {
       if (!dry_run) reload_running_ = false;
       nlohmann::json reply;

@@ -31,6 +31,10 @@ struct SharedKernel final : ipvs::Kernel {
     std::lock_guard lock(mutex);
     return kernel->dump();
   }
+  void set_counters(ipvs::Counters counters) override {
+    std::lock_guard lock(mutex);
+    kernel->set_counters(counters);
+  }
   ipvs::ApplyReport apply(const ipvs::Plan& plan) override {
     std::lock_guard lock(mutex);
     return kernel->apply(plan);
@@ -137,6 +141,33 @@ TEST_CASE("the periodic round repairs drift and says so; foreign services stay",
   REQUIRE(f.run_until([&] { return f.dests_of("10.0.0.10") == 2; }));
   REQUIRE(f.run_until([&] { return f.reports.size() > before && f.reconciler.stats().drift_repairs >= 3; }));
   CHECK(f.table().services.size() == 2);  // ours restored, the foreign one untouched
+}
+
+TEST_CASE("dumps read the kernel's counters only when the metrics endpoint is on", "[reconciler]") {
+  const auto counters_after_a_full_round = [](const std::string& text) {
+    Fixture f;
+    f.start(text);
+    REQUIRE(f.programmed("10.0.0.10", 2));
+    const auto before = f.reports.size();
+    REQUIRE(f.run_until([&] {
+      return f.reports.size() > before && std::any_of(f.reports.begin() + static_cast<std::ptrdiff_t>(before),
+                                                      f.reports.end(), [](const auto& r) { return r.full; });
+    }));
+    const auto t = f.reconciler.table();
+    REQUIRE(t);
+    const auto* e = t->find(ipvs::ServiceKey(ipvs::Protocol::tcp, *vigil::IpAddress::parse("10.0.0.10"), 80));
+    REQUIRE(e);
+    REQUIRE(e->dests.size() == 2);
+    std::lock_guard lock(SharedKernel::mutex);
+    return std::pair{f.kernel->counters(), e->service.stats.has_value() && e->dests.begin()->second.stats.has_value()};
+  };
+  SECTION("no metrics_listen: skipped") {
+    CHECK(counters_after_a_full_round(k_two) == std::pair{ipvs::Counters::skip, false});
+  }
+  SECTION("metrics_listen: read") {
+    CHECK(counters_after_a_full_round("global_defs {\n vigil_metrics_listen 127.0.0.1:9650\n}\n" + k_two) ==
+          std::pair{ipvs::Counters::read, true});
+  }
 }
 
 TEST_CASE("reload drains a removed real server before deleting it", "[reconciler]") {

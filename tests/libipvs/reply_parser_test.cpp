@@ -99,6 +99,23 @@ TEST_CASE("service dump part: two services, every field", "[reply]") {
   CHECK(*f.stats == Stats{});
 }
 
+TEST_CASE("Counters::skip parses every field but the counters", "[reply]") {
+  const auto services = parse_messages(service_dump_part(), k_family, Family::v4, ipvs::Counters::skip);
+  REQUIRE(services.ok());
+  REQUIRE(services->size() == 2);
+  const Service& s = as<ServiceMsg>((*services)[0]).service;
+  CHECK(s.scheduler == "wrr");
+  CHECK(s.netmask == 0xffffff00);
+  CHECK_FALSE(s.stats);
+  const auto dests = parse_messages(nlmsg(k_family, k_multi, 9, genl(5, nla(2, dest_nest_gue_v6()))), k_family,
+                                    Family::v4, ipvs::Counters::skip);
+  REQUIRE(dests.ok());
+  const Dest& d = as<DestMsg>((*dests)[0]).dest;
+  CHECK(d.weight == 7);
+  CHECK(d.active_conns == 3);  // a dest's connection counts are not counters: draining needs them
+  CHECK_FALSE(d.stats);
+}
+
 TEST_CASE("dest message: tunnel, counters, address family", "[reply]") {
   const auto parsed = parse_messages(nlmsg(k_family, k_multi, 9, genl(5, nla(2, dest_nest_gue_v6()))), k_family);
   REQUIRE(parsed.ok());
