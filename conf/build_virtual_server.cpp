@@ -580,7 +580,7 @@ const KeywordTable<VirtualServerRaw>& virtual_server_table() {
              if (!c.args(s, 1, 1)) return;
              const auto& v = s.args[0].text;
              if (v.find('.') != std::string::npos) {
-               r.vs.persistence_granularity = c.ip(s.args[0], "persistence_granularity netmask");
+               if (const auto mask = c.ip(s.args[0], "persistence_granularity netmask")) r.vs.persistence_granularity = *mask;
              } else if (const auto len = c.uint(s.args[0], 1, 128, "persistence_granularity prefix length")) {
                r.vs.persistence_granularity_v6 = static_cast<std::uint8_t>(*len);
              }
@@ -667,7 +667,7 @@ void resolve(VirtualServerRaw& raw) {
   vs.delay_loop = v.delay_loop.value_or(std::chrono::seconds(60));
   vs.alpha = v.alpha.value_or(false);
   vs.inhibit_on_failure = v.inhibit_on_failure.value_or(false);
-  vs.virtualhost = v.virtualhost;
+  if (v.virtualhost) vs.virtualhost = *v.virtualhost;
   vs.real_servers.reserve(raw.real_servers.size());
   for (auto& rr : raw.real_servers) {
     RealServer& rs = rr.rs;

@@ -21,6 +21,11 @@ J opt(const std::optional<T>& v) {
   else return *v;
 }
 
+template <typename T>
+J opt(const vigil::Box<T>& v) {
+  return v ? opt(std::optional<T>(*v)) : J(nullptr);
+}
+
 J loc(const SourceLoc& l) { return l.to_string(); }
 
 J script(const Script* s) {

@@ -367,7 +367,7 @@ struct VirtualServer {
   std::optional<IpAddress> address;
   std::uint16_t port = 0;
   std::optional<std::uint32_t> fwmark;
-  std::optional<std::string> group;
+  vigil::Box<std::string> group;  // boxed, like the other rarely-set members below
   Family family = Family::v4;       // resolved: from the address, ip_family, or the real servers
   bool family_given = false;
   Protocol protocol = Protocol::tcp;
@@ -376,11 +376,11 @@ struct VirtualServer {
   bool flag1 = false, flag2 = false, flag3 = false;  // sh-fallback/mh-fallback, sh-port/mh-port, flag-3
   bool one_packet = false;           // ops
   std::optional<std::uint32_t> persistence_timeout;  // seconds
-  std::optional<IpAddress> persistence_granularity;  // netmask (v4) or prefix as address
+  vigil::Box<IpAddress> persistence_granularity;  // netmask (v4) or prefix as address
   std::optional<std::uint8_t> persistence_granularity_v6;
-  std::optional<std::string> persistence_engine;
+  vigil::Box<std::string> persistence_engine;
   bool ha_suspend = false;
-  std::optional<std::string> virtualhost;
+  vigil::Box<std::string> virtualhost;
   bool alpha = false;
   bool omega = false;
   std::uint32_t quorum = 1;

@@ -196,7 +196,7 @@ Service service_from(const conf::VirtualServer& vs, const ServiceKey& key) {
   } else if (vs.persistence_granularity_v6) {
     s.netmask = *vs.persistence_granularity_v6;
   }
-  s.pe_name = vs.persistence_engine.value_or("");
+  if (vs.persistence_engine) s.pe_name = *vs.persistence_engine;
   return s;
 }
 

@@ -23,7 +23,8 @@ HttpSpec http_spec(const conf::HttpCheckSpec& in, bool tls, const conf::VirtualS
   HttpSpec out;
   out.tls = tls;
   out.protocol = http_protocol(in.http_protocol);
-  out.virtualhost = in.virtualhost ? in.virtualhost : vs.virtualhost;
+  out.virtualhost = in.virtualhost;
+  if (!out.virtualhost && vs.virtualhost) out.virtualhost = *vs.virtualhost;
   if (tls && in.sni_name) {
     out.sni = *in.sni_name;
   } else if (tls && in.enable_sni) {
