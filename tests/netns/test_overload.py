@@ -5,7 +5,7 @@ overload_busy    a vigild pair at VRRPv3 advert_int 0.01 with vrrp_rt_priority 1
                  advertises (no false failover) and prints the master's advert gaps on the wire (tcpdump
                  kernel timestamps) as p50/p99/max. Goal: p99 <= 11 ms, max < 16 ms (printed, asserted
                  only against Master_Down_Interval: a shared machine is not a lab bench). A window in
-                 which the master's own stall detector fired is repeated once (printed).
+                 which the master's own stall detector fired is repeated once (printed; both tests).
 overload_reload  the same, and in the middle a reload into a 10,000-virtual-server file (vigild -P: the
                  file is parsed on the parser thread; the loop only applies the VRRP part). Also prints
                  the gaps within the reload's own window.
@@ -154,15 +154,26 @@ def measure(lab, t0, t1):
     return gap_stats(master), backup
 
 
+def repeat_window(attempt, failed, d1, d2, stalls_before):
+    """True when a failed window is to be run once more: only the first, and only when the master's
+    own stall detector fired in it (its SCHED_RR loop woke up later than the backup's
+    Master_Down_Interval). On a shared CI host that happened about once in 20 windows (35-41 ms;
+    host steal and run-queue wait are printed). A fault of vigild's that repeats, or one it did not
+    notice, still fails."""
+    if not failed or attempt != 1 or d1.instance("VI_1")["stalls"] <= stalls_before:
+        return False
+    print("window 1: the master's loop was stalled (it logged so); the roles must settle and a second "
+          "window must pass")
+    d1.wait_state("VI_1", "MASTER", 3)
+    d2.wait_state("VI_1", "BACKUP", 3)
+    return True
+
+
 def overload_busy(vigild):
     with Lab("overload_busy", vigild) as lab:
         h1, h2, d1, d2 = start_pair(lab, "vigild")
         check(d1.log_lines(r"scheduling: SCHED_RR priority 1") and d1.log_lines(r"memory locked"),
               "vigild did not report SCHED_RR priority 1 and locked memory")
-        # One repeat, only for a window in which the master's own stall detector fired: its
-        # SCHED_RR loop woke up late by more than the backup's Master_Down_Interval. On a shared
-        # CI host that happened about once in 20 windows (35-41 ms, host steal and run-queue wait
-        # printed below); a fault of vigild's, or one it did not notice, fails at once.
         for attempt in (1, 2):
             stalls_before = d1.instance("VI_1")["stalls"]
             stolen, queued = steal_ms(), queued_ms(d1.proc.pid)
@@ -174,14 +185,8 @@ def overload_busy(vigild):
                   f"backup adverts {len(backup)}; stalls {i1['stalls']}, late adverts (> 2 ms) {i1['adverts_late']} of "
                   f"{i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms); host steal {stolen}; "
                   f"master runnable but not running {queued:.1f} ms")
-            failed = backup or gaps["max"] >= 36
-            if failed and attempt == 1 and i1["stalls"] > stalls_before:
-                print("window 1: the master's loop was stalled (it logged so); the roles must settle and a second "
-                      "window must pass")
-                d1.wait_state("VI_1", "MASTER", 3)
-                d2.wait_state("VI_1", "BACKUP", 3)
-                continue
-            break
+            if not repeat_window(attempt, backup or gaps["max"] >= 36, d1, d2, stalls_before):
+                break
         check(not backup, f"false failover: the backup sent {len(backup)} adverts under load")
         check(d1.state("VI_1") == "MASTER" and d2.state("VI_1") == "BACKUP", "roles changed under load")
         check(gaps["max"] < 36, f"an advert gap reached Master_Down_Interval: {gap_text(gaps)}")
@@ -214,22 +219,29 @@ def overload_reload(vigild):
     with Lab("overload_reload", vigild) as lab:
         h1, h2, d1, d2 = start_pair(lab, "vigild")
         big = config(instance(priority=150, advert=str(ADVERT)), global_defs=RT) + ten_thousand_virtual_servers()
-        # twice: into the big file, then the big file again (the big model it replaces is freed too)
-        t0, t1, reloads = busy_window(lab, BUSY_SECONDS,
-                                      lambda _: [reload_during(lab, h1, d1, big) for _ in range(2)])
-        gaps, backup = measure(lab, t0, t1)
-        i1 = d1.instance("VI_1")
-        worst = 0.0
-        for n, (t_hup, t_done) in enumerate(reloads, 1):
-            near = gap_stats(adverts(lab, t_hup - 0.05, t_done + 0.05, MASTER, 150))
-            worst = max(worst, near["max"])
-            print(f"reload {n} of a 10,000-virtual-server file under load took {1000 * (t_done - t_hup):.0f} ms; "
-                  f"master advert gaps meanwhile {gap_text(near)}")
-        marks = ", ".join(f"reload {n} {t_hup - t0:.2f}-{t_done - t0:.2f} s" for n, (t_hup, t_done) in enumerate(reloads, 1))
-        print(f"largest gap ends {gaps['max_at'] - t0 + gaps['max'] / 1000:.3f} s into the window ({marks})")
-        print(f"whole window: {gap_text(gaps)}; backup adverts {len(backup)}; late adverts (> 2 ms) "
-              f"{i1['adverts_late']} of {i1['adverts_sent']} (max lateness {i1['max_advert_lateness_ms']:.2f} ms)")
-        check(len(d1.log_lines(r"reload: done")) == 2, "expected two 'reload: done' lines")
+        for attempt in (1, 2):
+            stalls_before = d1.instance("VI_1")["stalls"]
+            done_before = len(d1.log_lines(r"reload: done"))
+            # twice: into the big file, then the big file again (the big model it replaces is freed too)
+            t0, t1, reloads = busy_window(lab, BUSY_SECONDS,
+                                          lambda _: [reload_during(lab, h1, d1, big) for _ in range(2)])
+            gaps, backup = measure(lab, t0, t1)
+            i1 = d1.instance("VI_1")
+            worst = 0.0
+            for n, (t_hup, t_done) in enumerate(reloads, 1):
+                near = gap_stats(adverts(lab, t_hup - 0.05, t_done + 0.05, MASTER, 150))
+                worst = max(worst, near["max"])
+                print(f"reload {n} of a 10,000-virtual-server file under load took {1000 * (t_done - t_hup):.0f} ms; "
+                      f"master advert gaps meanwhile {gap_text(near)}")
+            marks = ", ".join(f"reload {n} {t_hup - t0:.2f}-{t_done - t0:.2f} s"
+                              for n, (t_hup, t_done) in enumerate(reloads, 1))
+            print(f"largest gap ends {gaps['max_at'] - t0 + gaps['max'] / 1000:.3f} s into the window ({marks})")
+            print(f"whole window: {gap_text(gaps)}; backup adverts {len(backup)}; stalls {i1['stalls']}, late adverts "
+                  f"(> 2 ms) {i1['adverts_late']} of {i1['adverts_sent']} (max lateness "
+                  f"{i1['max_advert_lateness_ms']:.2f} ms)")
+            check(len(d1.log_lines(r"reload: done")) == done_before + 2, "expected two more 'reload: done' lines")
+            if not repeat_window(attempt, backup or worst >= 36, d1, d2, stalls_before):
+                break
         check(not backup, f"false failover: the backup sent {len(backup)} adverts under load")
         check(worst < 36, f"an advert gap reached Master_Down_Interval during a reload ({worst:.1f} ms)")
 
