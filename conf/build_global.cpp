@@ -355,8 +355,9 @@ Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector
   auto& vss = config.virtual_servers;
   if (const auto left = count("virtual_server"); left == 0) {
     if (vss.capacity() - vss.size() > vss.size() / 16) vss.shrink_to_fit();
-  } else
-    config.virtual_servers.reserve(config.virtual_servers.size() + left);
+  } else {
+    vss.reserve(vss.size() + left);
+  }
   config.vrrp_instances.reserve(count("vrrp_instance"));
 
   for (auto& block : top) {

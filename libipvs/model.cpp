@@ -80,13 +80,7 @@ bool Dest::same_settings(const Dest& other) const noexcept {
   return true;
 }
 
-ServiceEntry& Table::put(const Service& service) {
-  auto [it, inserted] = services.try_emplace(service.key);
-  it->second.service = service;
-  return it->second;
-}
-
-ServiceEntry& Table::put(Service&& service) {
+ServiceEntry& Table::put(Service service) {
   auto [it, inserted] = services.try_emplace(service.key);
   it->second.service = std::move(service);
   return it->second;

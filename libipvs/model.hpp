@@ -166,8 +166,7 @@ struct Table {
   std::map<ServiceKey, ServiceEntry> services;
 
   /// Insert or replace a service; its dests are kept when it already existed.
-  ServiceEntry& put(const Service& service);
-  ServiceEntry& put(Service&& service);
+  ServiceEntry& put(Service service);
   /// Insert or replace a dest of an existing service; false when the service is missing.
   bool put_dest(const ServiceKey& service, const Dest& dest);
   [[nodiscard]] const ServiceEntry* find(const ServiceKey& key) const;

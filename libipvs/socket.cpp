@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
+#include <iterator>
 
 extern char** environ;  // NOLINT: posix_spawnp needs the environment
 
@@ -292,13 +292,17 @@ Result<std::vector<Dest>> Socket::dests(const ServiceKey& service) {
   return out;
 }
 
+Result<void> Socket::each_service(const std::function<void(Service&&)>& each) {
+  auto dumped = transact_each(*main_, Request::dump_services(), Family::v4, [&each](Message&& m) {
+    if (auto* s = std::get_if<ServiceMsg>(&m)) each(std::move(s->service));
+  });
+  if (!dumped) return vigil::Error{"IPVS dump services: " + dumped.error().message, dumped.error().code};
+  return {};
+}
+
 Result<std::vector<Service>> Socket::services_once() {
-  auto replies = transact(*main_, Request::dump_services());
-  if (!replies) return vigil::Error{"IPVS dump services: " + replies.error().message, replies.error().code};
   std::vector<Service> out;
-  for (auto& m : *replies) {
-    if (auto* s = std::get_if<ServiceMsg>(&m)) out.push_back(std::move(s->service));
-  }
+  if (auto dumped = each_service([&out](Service&& s) { out.push_back(std::move(s)); }); !dumped) return dumped.error();
   return out;
 }
 
@@ -321,13 +325,11 @@ Result<Table> Socket::dump() {
   std::vector<ServiceKey> first;
   std::vector<ServiceKey> second;
   for (auto* seen : {&first, &second}) {
-    auto dumped = transact_each(*main_, Request::dump_services(), Family::v4, [&](Message&& m) {
-      auto* s = std::get_if<ServiceMsg>(&m);
-      if (s == nullptr) return;
-      seen->push_back(s->service.key);
-      table.put(std::move(s->service));
+    auto dumped = each_service([&](Service&& s) {
+      seen->push_back(s.key);
+      table.put(std::move(s));
     });
-    if (!dumped) return vigil::Error{"IPVS dump services: " + dumped.error().message, dumped.error().code};
+    if (!dumped) return dumped.error();
     std::sort(seen->begin(), seen->end());
   }
   std::vector<ServiceKey> in_one;

@@ -121,6 +121,8 @@ class Socket final : public Kernel {
   /// a vector of messages as well as the table made from it.
   [[nodiscard]] vigil::Result<void> transact_each(Channel& channel, const Request& request, Family dest_family,
                                                   const std::function<void(Message&&)>& each);
+  /// One GET_SERVICE dump, each service handed to `each` as it is parsed.
+  [[nodiscard]] vigil::Result<void> each_service(const std::function<void(Service&&)>& each);
   void apply_window(const Plan& plan, std::size_t begin, std::size_t end, ApplyReport& report);
 
   std::unique_ptr<Channel> main_;

@@ -233,22 +233,17 @@ TEST_CASE("virtual servers are stored without growth slack; a reload's count hin
   std::string text;
   for (int i = 0; i < 20; ++i)
     text += "virtual_server 10.0.0." + std::to_string(i + 1) + " 80 {\n real_server 10.1.0.1 80 {\n }\n}\n";
-  SECTION("no hint: grown by doubling while reading, then shrunk to the exact size") {
-    const auto r = conf::parse_text(text);
-    REQUIRE(r.config.virtual_servers.size() == 20);
-    CHECK(r.config.virtual_servers.capacity() == 20);
-  }
-  SECTION("the running configuration's count reserved up front, and a slack of one kept (no copy)") {
+  const auto stored_with_hint = [&text](std::size_t hint) {
     conf::ParseOptions options;
-    options.expected_virtual_servers = 21;
+    options.expected_virtual_servers = hint;
     const auto r = conf::parse_text(text, "keepalived.conf", options);
     REQUIRE(r.config.virtual_servers.size() == 20);
-    CHECK(r.config.virtual_servers.capacity() == 21);
-  }
-  SECTION("a hint far too large is shrunk") {
-    conf::ParseOptions options;
-    options.expected_virtual_servers = 100;
-    const auto r = conf::parse_text(text, "keepalived.conf", options);
-    CHECK(r.config.virtual_servers.capacity() == 20);
-  }
+    return r.config.virtual_servers.capacity();
+  };
+  // no hint: grown by doubling while reading, then shrunk to the exact size
+  CHECK(stored_with_hint(0) == 20);
+  // the running configuration's count reserved up front, and a slack of one kept (no copy)
+  CHECK(stored_with_hint(21) == 21);
+  // a hint far too large is shrunk
+  CHECK(stored_with_hint(100) == 20);
 }
