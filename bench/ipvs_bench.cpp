@@ -46,7 +46,7 @@ conf::Config make_config(std::size_t services, std::size_t dests) {
       rs.checkers.emplace_back();
       vs.real_servers.push_back(rs);
     }
-    c.virtual_servers.push_back(std::move(vs));
+    c.virtual_servers.push_back(std::make_shared<const conf::VirtualServer>(std::move(vs)));
   }
   return c;
 }
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   const conf::Config config = make_config(services, dests);
   // Every real server reported (as the checkers would), one in ten down.
   ipvs::HealthView health;
-  for (const auto& vs : config.virtual_servers) {
+  for (const auto& vs : config.each_virtual_server()) {
     const std::string id = vs.key();
     std::size_t n = 0;
     for (const auto& rs : vs.real_servers) {

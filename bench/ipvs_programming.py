@@ -196,6 +196,25 @@ def count_table(anchor_pid):
     return services, dests
 
 
+RELOAD_DONE = re.compile(r"reload: done, \d+ change\(s\); read in ([0-9.]+) ms \((\d+) of \d+ virtual servers "
+                         r"unchanged\), applied in ([0-9.]+) ms")
+
+
+def reload_phases(log_path, prefix):
+    """vigild's own account of its latest reload: reading the file (parser thread) and applying it
+    (the event loop). Waits for the line: the daemon logs it right after the apply."""
+    found = []
+
+    def logged():
+        with open(log_path) as f:
+            found[:] = RELOAD_DONE.findall(f.read())
+        return len(found) >= (1 if prefix == "reload1" else 2)
+    wait_until(f"vigild to log the end of {prefix}", logged, 30, 0.05)
+    read_ms, reused, apply_ms = found[-1]
+    return {f"{prefix}_read_s": float(read_ms) / 1000, f"{prefix}_reused": int(reused),
+            f"{prefix}_apply_s": float(apply_ms) / 1000}
+
+
 # ---- one run ------------------------------------------------------------------------------------
 
 def run_one(kind, n, rep, probes, build):
@@ -257,6 +276,8 @@ def run_one(kind, n, rep, probes, build):
         dd = delta(probes.counts(), c1)
         r.update(reload1_op_s=done - t1, reload1_ops=set_ops(dd), reload1_busy_s=still - t1,
                  reload1_detail={k: v for k, v in dd.items() if v and not k.endswith("_ret")})
+        if kind == "vigild":
+            r.update(reload_phases(os.path.join(d, "daemon.log"), "reload1"))
 
         # ---- reload 0: nothing changed
         watch(proc.pid, time.monotonic(), quiet=0.5)
@@ -267,6 +288,8 @@ def run_one(kind, n, rep, probes, build):
         still = watch(proc.pid, t2, quiet=2.0)  # longer: nothing marks the end of a no-op reload
         dd = delta(probes.counts(), c2)
         r.update(reload0_ops=set_ops(dd), reload0_busy_s=still - t2)
+        if kind == "vigild":
+            r.update(reload_phases(os.path.join(d, "daemon.log"), "reload0"))
 
         # ---- peak RSS, then SIGTERM
         r["peak_rss_mb"] = memory_kb(proc.pid, "VmHWM") / 1024
@@ -303,6 +326,9 @@ ROWS = [
     ("idle CPU after start", "idle_cpu_pct", "%"),
     ("reload, 1 weight changed: op done", "reload1_op_s", "ms"),
     ("  set ops", "reload1_ops", "n"),
+    ("  file read (vigild's log)", "reload1_read_s", "ms"),
+    ("  virtual servers reused unread", "reload1_reused", "n"),
+    ("  applied on the loop (vigild's log)", "reload1_apply_s", "ms"),
     ("  busy", "reload1_busy_s", "s"),
     ("reload, nothing changed: set ops", "reload0_ops", "n"),
     ("  busy", "reload0_busy_s", "s"),

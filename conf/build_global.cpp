@@ -321,7 +321,7 @@ std::optional<SslContext> build_ssl(BuildContext& ctx, const Statement& s) {
   return out;
 }
 
-Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServer>&& built) {
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServerPtr>&& built) {
   Config config;
   config.virtual_servers = std::move(built);
   config.global.router_id = host_name();
@@ -374,7 +374,8 @@ Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector
     } else if (kw == "virtual_server_group") {
       if (auto v = build_virtual_server_group(ctx, s)) config.virtual_server_groups.push_back(std::move(*v));
     } else if (kw == "virtual_server") {
-      if (auto v = build_virtual_server(ctx, s)) config.virtual_servers.push_back(std::move(*v));
+      if (auto v = build_virtual_server(ctx, s))
+        config.virtual_servers.push_back(std::make_shared<const VirtualServer>(std::move(*v)));
     } else if (kw == "SSL") {
       config.ssl = build_ssl(ctx, s);
     } else if (kw == "static_routes") {

@@ -35,6 +35,6 @@ std::optional<VirtualIp> parse_virtual_ip(BuildContext& ctx, const Statement& li
 /// Consumes `top`: each top-level block's statements are freed once it is built, so a large
 /// file's tree and its model are never both whole in memory. `built` are virtual servers
 /// already built while reading (in file order); those still in `top` follow them.
-Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServer>&& built = {});
+Config build_config(BuildContext& ctx, std::vector<Statement>&& top, std::vector<VirtualServerPtr>&& built = {});
 
 }  // namespace conf

@@ -270,7 +270,7 @@ J to_json(const Config& config) {
     }
     vs_groups.push_back(J{{"name", g.name}, {"entries", entries}});
   }
-  for (const auto& v : config.virtual_servers) servers.push_back(virtual_server(v));
+  for (const auto& v : config.virtual_servers) servers.push_back(virtual_server(*v));
   return J{{"files", config.files},
            {"global_defs", global(config.global)},
            {"vrrp_scripts", scripts},

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <variant>
 #include <vector>
@@ -398,6 +399,11 @@ struct VirtualServer {
   [[nodiscard]] std::string key() const;
 };
 
+/// Virtual servers are shared, immutable once built: a reload that finds a block unchanged
+/// (conf/parse_cache.hpp) hands the running configuration's object to the new one instead of
+/// building a copy, so the two configurations hold one VirtualServer between them.
+using VirtualServerPtr = std::shared_ptr<const VirtualServer>;
+
 struct SslContext {
   std::optional<std::string> password, ca, certificate, key;
   SourceLoc loc;
@@ -411,13 +417,17 @@ struct Config {
   std::vector<SyncGroup> sync_groups;
   std::vector<VrrpInstance> vrrp_instances;
   std::vector<VirtualServerGroup> virtual_server_groups;
-  std::vector<VirtualServer> virtual_servers;
+  std::vector<VirtualServerPtr> virtual_servers;  // never null
   std::optional<SslContext> ssl;
   std::vector<std::string> files;  // every file read, in order (main file first)
 
   [[nodiscard]] const VrrpInstance* find_instance(std::string_view name) const;
   [[nodiscard]] const VrrpScript* find_script(std::string_view name) const;
   [[nodiscard]] const VirtualServerGroup* find_group(std::string_view name) const;
+  /// The virtual servers as references, for range-for.
+  [[nodiscard]] auto each_virtual_server() const {
+    return virtual_servers | std::views::transform([](const VirtualServerPtr& vs) -> const VirtualServer& { return *vs; });
+  }
 };
 
 [[nodiscard]] std::string_view to_string(Protocol p) noexcept;

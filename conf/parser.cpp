@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "conf/builders.hpp"
+#include "conf/parse_cache.hpp"
 #include "conf/source_reader.hpp"
 #include "conf/tree.hpp"
 
@@ -26,15 +27,27 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   // A virtual_server block depends on nothing else in the file, so each is built as soon as its
   // '}' is read and its statements are dropped: at 10,000 of them the statement tree would
   // otherwise be whole in memory beside the model (and, on a reload, the running model).
-  std::vector<VirtualServer> virtual_servers;
+  std::vector<VirtualServerPtr> virtual_servers;
   virtual_servers.reserve(options.expected_virtual_servers);
   tree.set_block_sink([&](Statement& block) {
     if (block.keyword.text != "virtual_server") return false;
-    if (auto vs = build_virtual_server(ctx, block)) virtual_servers.push_back(std::move(*vs));
+    if (auto vs = build_virtual_server(ctx, block))
+      virtual_servers.push_back(std::make_shared<const VirtualServer>(std::move(*vs)));
     return true;
   });
+  std::optional<CachedBlockReader> cached;
+  if (options.cache != nullptr) {
+    cached.emplace(*options.cache, tree, result.diagnostics, virtual_servers);
+    reader.set_line_start_hook([&cached](const FileText& file, std::uint32_t line, std::size_t offset) {
+      return cached->at_line_start(file, line, offset);
+    });
+  }
   const bool read = reader.read(path, [&](LexedLine&& line) { tree.add_line(std::move(line)); });
   auto statements = tree.finish();
+  if (cached) {
+    cached->finish();
+    result.reused_virtual_servers = options.cache->stats().reused;
+  }
   result.files = files.paths();
   if (!read) return result;
   result.config = build_config(ctx, std::move(statements), std::move(virtual_servers));

@@ -12,6 +12,8 @@
 
 namespace conf {
 
+class ParseCache;
+
 struct ParseOptions {
   std::string config_id;  // keepalived -i; default: the short host name
   /// Room reserved for virtual servers before the first is read (a reload passes the running
@@ -19,12 +21,16 @@ struct ParseOptions {
   /// known in advance, and growing by doubling at 10,000 briefly holds 1.5 times the vector
   /// beside the running model.
   std::size_t expected_virtual_servers = 0;
+  /// Reuse the virtual_server blocks that are unchanged since the parse that last used this
+  /// cache (conf/parse_cache.hpp), and update it. Not thread-safe: one parse at a time.
+  ParseCache* cache = nullptr;
 };
 
 struct ParseResult {
   Config config;
   Diagnostics diagnostics;
   std::vector<std::string> files;  // every file read, main first
+  std::size_t reused_virtual_servers = 0;  // taken unchanged from ParseOptions::cache
 
   /// Diagnostics ordered by position, notes after the diagnostic they belong to.
   [[nodiscard]] std::vector<Diagnostic> sorted_diagnostics() const { return diagnostics.sorted(files); }

@@ -51,15 +51,17 @@ bool SourceReader::read_file(const std::string& path, const SourceLoc& included_
     return false;
   }
   std::string error;
-  const auto text = provider_.read(path, error);
+  auto read = provider_.read(path, error);
   const std::uint32_t file = files_.add(path);
-  if (!text) {
+  if (!read) {
     if (included_from.file)
       diag_.error(included_from, "cannot read included file '" + path + "': " + error);
     else
       diag_.error(files_.loc(file, 0, 0), "cannot read configuration file: " + error);
     return false;
   }
+  // Shared, so that a parse cache can keep the text for the next reload without a copy.
+  const auto text = std::make_shared<const std::string>(std::move(*read));
   if (const auto nul = text->find('\0'); nul != std::string::npos) {
     const auto line = static_cast<std::uint32_t>(std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n') + 1);
     diag_.error(files_.loc(file, line, 1), "file contains a NUL byte: this is not a text configuration file");
@@ -70,7 +72,16 @@ bool SourceReader::read_file(const std::string& path, const SourceLoc& included_
   stack_.push_back({path, canonical});
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
+  const FileText file_text{path, text, file};
   while (pos <= text->size()) {
+    if (line_start_hook_ && !in_definition_) {
+      const auto taken = line_start_hook_(file_text, line_no + 1, pos);
+      if (taken.lines > 0) {
+        line_no += taken.lines;
+        pos += taken.bytes;
+        continue;
+      }
+    }
     const auto end = text->find('\n', pos);
     const auto stop = end == std::string::npos ? text->size() : end;
     ++line_no;

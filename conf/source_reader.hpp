@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,28 @@ struct ReaderOptions {
   std::size_t max_include_depth = 32;
 };
 
+/// One file as read: its path as the reader names it, and its whole text.
+struct FileText {
+  const std::string& path;
+  const std::shared_ptr<const std::string>& text;
+  std::uint32_t index = 0;  // in the file table
+};
+
+/// Lines a LineStartHook read itself, so the reader passes over them.
+struct TakenLines {
+  std::size_t bytes = 0;  // whole lines, newlines included
+  std::uint32_t lines = 0;
+};
+
 class SourceReader {
  public:
   using Sink = std::function<void(LexedLine&&)>;
+  /// Offered the start of each physical line (`offset` into the file's text, `line` 1-based;
+  /// also the end of a file whose text ends with a newline) before the reader processes it,
+  /// except inside a continued `$NAME=` definition. The parse cache uses it to take a block
+  /// unchanged since the last parse whole, instead of lexing it again.
+  using LineStartHook = std::function<TakenLines(const FileText& file, std::uint32_t line, std::size_t offset)>;
+  void set_line_start_hook(LineStartHook hook) { line_start_hook_ = std::move(hook); }
 
   SourceReader(SourceProvider& provider, ReaderOptions options, Diagnostics& diag, FileTable& files)
       : provider_(provider), options_(std::move(options)), diag_(diag), files_(files) {}
@@ -52,6 +72,7 @@ class SourceReader {
   Diagnostics& diag_;
   FileTable& files_;
   std::vector<Frame> stack_;
+  LineStartHook line_start_hook_;
   std::map<std::string, std::string, std::less<>> definitions_;
   // A `$NAME=value \` definition that continues on the next line.
   std::string pending_definition_;

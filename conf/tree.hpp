@@ -34,6 +34,13 @@ class TreeBuilder {
   void set_block_sink(BlockSink sink) { sink_ = std::move(sink); }
 
   void add_line(LexedLine&& line);
+  /// Between lines at the top level: no block open, nothing being skipped.
+  [[nodiscard]] bool at_top_level() const noexcept { return stack_.empty() && discard_depth_ == 0; }
+  /// Top-level statements kept so far (blocks a sink took are not counted).
+  [[nodiscard]] std::size_t top_level_count() const noexcept { return top_.size(); }
+  /// A complete top-level block was passed over without its lines (the parse cache had it):
+  /// the state is that after its closing `}` line.
+  void passed_block() noexcept { last_completed_can_take_block_ = false; }
   /// Closes what is still open (reporting it) and returns the top-level statements.
   std::vector<Statement> finish();
 

@@ -88,7 +88,8 @@ void validate_sync_groups(Config& config, Diagnostics& diag) {
 
 void validate_virtual_servers(Config& config, Diagnostics& diag) {
   std::map<std::string, const VirtualServer*> by_key;
-  for (const auto& vs : config.virtual_servers) {
+  for (const auto& vs_ptr : config.virtual_servers) {
+    const VirtualServer& vs = *vs_ptr;
     const std::string where = "virtual_server " + vs.key();
     if (vs.group && !config.find_group(*vs.group))
       diag.error(vs.loc, "virtual_server group '" + *vs.group + "' names no virtual_server_group");

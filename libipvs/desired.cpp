@@ -213,7 +213,7 @@ DesiredState build_desired(const conf::Config& config, const HealthView& health,
   quorum.begin_round();
   std::vector<RealServerState> states;
   DestMap dests;
-  for (const auto& vs : config.virtual_servers) {
+  for (const auto& vs : config.each_virtual_server()) {
     const auto keys = service_keys(vs, config, &out.warnings);
     if (keys.empty()) continue;
     const std::string id = vs.key();
@@ -269,7 +269,7 @@ DesiredState build_desired(const conf::Config& config, const HealthView& health,
 
 Table configured_table(const conf::Config& config) {
   Table table;
-  for (const auto& vs : config.virtual_servers) {
+  for (const auto& vs : config.each_virtual_server()) {
     for (const auto& key : service_keys(vs, config)) {
       auto& entry = table.put(service_from(vs, key));
       for (const auto& rs : vs.real_servers) {
@@ -283,7 +283,7 @@ Table configured_table(const conf::Config& config) {
 
 std::vector<DrainKey> removed_by_reload(const conf::Config& before, const Table& after) {
   std::vector<DrainKey> removed;
-  for (const auto& vs : before.virtual_servers) {
+  for (const auto& vs : before.each_virtual_server()) {
     for (const auto& key : service_keys(vs, before)) {
       const ServiceEntry* kept = after.find(key);
       for (const auto& rs : vs.real_servers) {

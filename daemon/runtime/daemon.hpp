@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "common/process/script_runner.hpp"
 #include "conf/model.hpp"
+#include "conf/parse_cache.hpp"
 #include "conf/parser.hpp"
 #include "daemon/runtime/control_server.hpp"
 #include "daemon/runtime/metrics_server.hpp"
@@ -43,7 +44,8 @@ class Daemon {
   /// loop, where VRRP adverts run), then plans or applies on the loop and calls `done`.
   void reload(bool dry_run, const std::string& file, ControlServer::Reply done);
   /// Applies `result` on the loop; on success its configuration is swapped with the running one.
-  nlohmann::json apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result);
+  nlohmann::json apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result,
+                              std::chrono::steady_clock::duration parse_time);
   /// Frees a replaced configuration (or a rejected parse) on the parser thread, and hands the
   /// freed pages back: at 10,000 virtual servers that takes tens of milliseconds, too long to
   /// spend between two adverts. The last reference is this one unless a subsystem still holds it.
@@ -79,7 +81,10 @@ class Daemon {
   bool stopping_ = false;
   bool change_pending_ = false;
   bool reload_running_ = false;
-  boost::asio::thread_pool parser_{1};  // configuration parsing only: pure, no shared state
+  // Unchanged virtual_server blocks of the running file, for the next reload. Touched only by
+  // the startup parse and then on parser_; declared first so that it outlives parser_'s thread.
+  conf::ParseCache parse_cache_;
+  boost::asio::thread_pool parser_{1};  // configuration parsing only: nothing shared with the loop
   std::size_t pending_stops_ = 0;
   int exit_code_ = 0;
 };

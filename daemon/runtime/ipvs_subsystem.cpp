@@ -93,7 +93,7 @@ void IpvsSubsystem::stop(StopMode mode, std::function<void()> done) {
   if (!stop_held_) {
     checker_.reset();
     if (config_)
-      for (const auto& vs : config_->virtual_servers)
+      for (const auto& vs : config_->each_virtual_server())
         if (vs.omega) run_script(vs.quorum_down.get(), "quorum_down (omega) for " + vs.key());
   }
   // Lossless: a VRRP master keeps its VIPs until its successor speaks, and clients keep arriving
@@ -163,7 +163,7 @@ void IpvsSubsystem::index_config() {
   vs_index_.clear();
   vs_index_.reserve(config_->virtual_servers.size());
   real_servers_ = 0;
-  for (const auto& vs : config_->virtual_servers) {
+  for (const auto& vs : config_->each_virtual_server()) {
     vs_index_.emplace(vs.key(), &vs);
     real_servers_ += vs.real_servers.size();
   }
@@ -248,7 +248,7 @@ nlohmann::json IpvsSubsystem::status() const {
   nlohmann::json servers = nlohmann::json::array();
   if (!config_) return {{"virtual_servers", servers}};
   const auto table = reconciler_->table();
-  for (const auto& vs : config_->virtual_servers) {
+  for (const auto& vs : config_->each_virtual_server()) {
     const auto keys = ipvs::service_keys(vs, *config_);
     const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
     nlohmann::json rss = nlohmann::json::array();
@@ -357,7 +357,7 @@ void IpvsSubsystem::collect_metrics(std::vector<MetricSample>& out) const {
   }
   const auto table = reconciler_->table();
   if (!config_) return;
-  for (const auto& vs : config_->virtual_servers) {
+  for (const auto& vs : config_->each_virtual_server()) {
     const auto keys = ipvs::service_keys(vs, *config_);
     const ipvs::ServiceEntry* entry = (table && !keys.empty()) ? table->find(keys.front()) : nullptr;
     const auto vs_key = vs.key();

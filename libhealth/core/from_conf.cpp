@@ -181,7 +181,7 @@ RealServerDefinition from_conf(const conf::GlobalDefs& global, const conf::Virtu
 
 Definitions from_conf(const conf::Config& config) {
   Definitions out;
-  for (const auto& vs : config.virtual_servers) {
+  for (const auto& vs : config.each_virtual_server()) {
     for (const auto& rs : vs.real_servers) {
       // Without checkers a real server is always up (keepalived), which is also what the IPVS
       // side assumes for a server with no reported health: nothing to track. At 10,000 × 4

@@ -38,14 +38,14 @@ TEST_CASE("the seed's director configs parse with only deprecation and no-effect
       REQUIRE(r.config.vrrp_instances.size() == 1);
       CHECK(r.config.vrrp_instances[0].vrid == 51);
       REQUIRE(r.config.virtual_servers.size() == 1);
-      CHECK(r.config.virtual_servers[0].method.method == conf::ForwardMethod::dr);
-      CHECK(r.config.virtual_servers[0].real_servers.size() == 2);
-      CHECK(r.config.virtual_servers[0].real_servers[0].checkers.at(0).retry == 3);
+      CHECK(r.config.virtual_servers[0]->method.method == conf::ForwardMethod::dr);
+      CHECK(r.config.virtual_servers[0]->real_servers.size() == 2);
+      CHECK(r.config.virtual_servers[0]->real_servers[0].checkers.at(0).retry == 3);
     }
   }
   const auto nat = conf::parse_file("conf/examples/lvs-nat.conf");
   CHECK(nat.diagnostics.all().empty());
-  CHECK(nat.config.virtual_servers.at(0).method.method == conf::ForwardMethod::nat);
+  CHECK(nat.config.virtual_servers.at(0)->method.method == conf::ForwardMethod::nat);
 }
 
 TEST_CASE("the normalised model of each example matches its golden JSON", "[examples][golden]") {

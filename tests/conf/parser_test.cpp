@@ -109,7 +109,7 @@ TEST_CASE("deprecated and no-effect keywords are warnings that name the modern k
                            "test.conf:5:3: warning: 'lb_algo' is deprecated; use 'lvs_sched'",
                            "test.conf:6:3: warning: 'lb_kind' is deprecated; use 'lvs_method'",
                            "test.conf:9:7: warning: 'nb_get_retry' is deprecated; use 'retry'"});
-  const auto& vs = r.config.virtual_servers.at(0);
+  const auto& vs = *r.config.virtual_servers.at(0);
   CHECK(vs.scheduler == "wrr");
   CHECK(vs.method.method == conf::ForwardMethod::dr);
   CHECK(vs.real_servers.at(0).method.method == conf::ForwardMethod::dr);
@@ -127,7 +127,7 @@ TEST_CASE("checker settings inherit checker <- real_server <- virtual_server <- 
       "  real_server 10.0.0.3 80 {\n    MISC_CHECK {\n      misc_path \"/bin/check arg\"\n      misc_dynamic\n    }\n  }\n"
       "}\n");
   CHECK(messages(r).empty());
-  const auto& vs = r.config.virtual_servers.at(0);
+  const auto& vs = *r.config.virtual_servers.at(0);
   CHECK(vs.scheduler == "wlc");
   const auto& tcp = vs.real_servers.at(0).checkers.at(0);
   CHECK(tcp.kind == conf::CheckerKind::tcp);
@@ -164,15 +164,15 @@ TEST_CASE("virtual_server forms: address, fwmark, group; lvs_method TUN options"
   CHECK(*g.entries[2].fwmark == 7);
   CHECK(g.entries[3].last->to_string() == "2001:db8::4");
   const auto& vs = r.config.virtual_servers;
-  CHECK(vs[0].key() == "group G/tcp");
-  CHECK(vs[0].flag2);
-  CHECK(vs[0].real_servers[0].weight == 3);
-  CHECK(vs[1].key() == "fwmark 1/inet");
-  CHECK(vs[1].method.tunnel_type == conf::TunnelType::gue);
-  CHECK(vs[1].method.tunnel_port == 6080);
-  CHECK(vs[1].method.tunnel_checksum == conf::TunnelChecksum::csum);
-  CHECK(vs[2].key() == "[2001:db8::10]:443/udp");
-  CHECK(vs[2].persistence_timeout == 360U);
+  CHECK(vs[0]->key() == "group G/tcp");
+  CHECK(vs[0]->flag2);
+  CHECK(vs[0]->real_servers[0].weight == 3);
+  CHECK(vs[1]->key() == "fwmark 1/inet");
+  CHECK(vs[1]->method.tunnel_type == conf::TunnelType::gue);
+  CHECK(vs[1]->method.tunnel_port == 6080);
+  CHECK(vs[1]->method.tunnel_checksum == conf::TunnelChecksum::csum);
+  CHECK(vs[2]->key() == "[2001:db8::10]:443/udp");
+  CHECK(vs[2]->persistence_timeout == 360U);
 }
 
 TEST_CASE("a missing '}' is reported once and parsing resynchronises", "[parser]") {

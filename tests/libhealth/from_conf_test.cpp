@@ -62,7 +62,7 @@ TEST_CASE("from_conf resolves targets, specs and users - unsupported checkers wa
   unchecked.address = *vigil::IpAddress::parse("10.0.0.9");
   unchecked.checkers.clear();
   vs.real_servers.push_back(unchecked);
-  config.virtual_servers.push_back(vs);
+  config.virtual_servers.push_back(std::make_shared<const conf::VirtualServer>(vs));
 
   const auto out = health::from_conf(config);
   REQUIRE(out.servers.size() == 1);

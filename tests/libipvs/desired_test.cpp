@@ -12,7 +12,7 @@ namespace {
 
 conf::Config config_with(std::initializer_list<conf::VirtualServer> servers) {
   conf::Config c;
-  c.virtual_servers = servers;
+  for (const auto& vs : servers) c.virtual_servers.push_back(std::make_shared<const conf::VirtualServer>(vs));
   return c;
 }
 
@@ -290,7 +290,9 @@ TEST_CASE("virtual_server_group: one service per address and fwmark, same dests"
   }
   SECTION("an undefined group is a warning, not a crash") {
     conf::Config broken = c;
-    broken.virtual_servers[0].group = "nope";
+    auto renamed = *broken.virtual_servers[0];
+    renamed.group = "nope";
+    broken.virtual_servers[0] = std::make_shared<const conf::VirtualServer>(std::move(renamed));
     const auto w = build_desired(broken, HealthView{}, q);
     CHECK(w.table.empty());
     REQUIRE(w.warnings.size() == 1);

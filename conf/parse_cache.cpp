@@ -1,0 +1,111 @@
+#include "conf/parse_cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace conf {
+
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/// The line at `offset` starts with the word `virtual_server` (after blanks).
+bool starts_virtual_server(std::string_view text, std::size_t offset) {
+  constexpr std::string_view k_keyword = "virtual_server";
+  while (offset < text.size() && is_blank(text[offset])) ++offset;
+  if (text.substr(offset, k_keyword.size()) != k_keyword) return false;
+  const std::size_t after = offset + k_keyword.size();
+  return after == text.size() || is_blank(text[after]) || text[after] == '{' || text[after] == '\n' ||
+         text[after] == '\r';
+}
+
+/// Bytes whose meaning depends on more than the block itself: `$` substitution, `@` per-host
+/// lines, `\` continuations and includes. A block with any of them is read normally every time.
+bool context_free(std::string_view block) {
+  return block.find_first_of("$@\\") == std::string_view::npos && block.find("include") == std::string_view::npos;
+}
+
+}  // namespace
+
+void ParseCache::replace(Files next, std::size_t reused) {
+  files_ = std::move(next);
+  stats_ = Stats{};
+  stats_.reused = reused;
+  stats_.files = files_.size();
+  for (const auto& [path, file] : files_) {
+    stats_.cached += file.blocks.size();
+    stats_.text_bytes += file.text->size();
+  }
+}
+
+const ParseCache::Block* CachedBlockReader::cached_block(const std::string& path, std::uint32_t line) const {
+  const auto file = cache_.files().find(path);
+  if (file == cache_.files().end()) return nullptr;
+  const auto& blocks = file->second.blocks;
+  const auto it = std::lower_bound(blocks.begin(), blocks.end(), line,
+                                   [](const ParseCache::Block& b, std::uint32_t l) { return b.first_line < l; });
+  return it != blocks.end() && it->first_line == line ? &*it : nullptr;
+}
+
+ParseCache::File& CachedBlockReader::next_file(const FileText& file) {
+  auto& entry = next_[file.path];
+  if (!entry.text) {
+    entry.text = file.text;
+  } else if (entry.text != file.text) {
+    // The same path read again (included twice): line keys would be ambiguous.
+    entry.read_twice = true;
+    entry.blocks.clear();
+  }
+  return entry;
+}
+
+void CachedBlockReader::settle_candidate(const FileText& file, std::uint32_t line, std::size_t offset) {
+  // Still inside the block (or in a file it includes): wait for its end.
+  if (!candidate_ || !tree_.at_top_level()) return;
+  const Candidate c = std::move(*candidate_);
+  candidate_.reset();
+  // The block must have ended on the line before this one, alone: one virtual server built,
+  // no other top-level statement after its `}`, and nothing reported while it was read.
+  if (c.text != file.text.get() || out_.size() != c.built + 1 || tree_.top_level_count() != c.top_level ||
+      diag_.all().size() != c.diagnostics)
+    return;
+  const std::string_view bytes = std::string_view(*file.text).substr(c.offset, offset - c.offset);
+  if (!context_free(bytes)) return;
+  auto& entry = next_file(file);
+  if (entry.read_twice) return;
+  entry.blocks.push_back(ParseCache::Block{c.first_line, line - c.first_line, c.offset, bytes.size(), out_.back()});
+}
+
+TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t line, std::size_t offset) {
+  settle_candidate(file, line, offset);
+  if (!tree_.at_top_level()) return {};
+  const std::string& text = *file.text;
+  if (const ParseCache::Block* block = cached_block(file.path, line)) {
+    const std::string& before = *cache_.files().find(file.path)->second.text;
+    if (block->bytes <= text.size() - offset &&
+        std::memcmp(text.data() + offset, before.data() + block->offset, block->bytes) == 0) {
+      out_.push_back(block->built);
+      auto& entry = next_file(file);
+      if (!entry.read_twice)
+        entry.blocks.push_back(ParseCache::Block{line, block->lines, offset, block->bytes, block->built});
+      tree_.passed_block();
+      ++reused_;
+      return TakenLines{block->bytes, block->lines};
+    }
+  }
+  if (starts_virtual_server(text, offset))
+    candidate_ = Candidate{file.text.get(), line, offset, diag_.all().size(), out_.size(),
+                           tree_.top_level_count()};
+  return {};
+}
+
+void CachedBlockReader::finish() {
+  for (auto it = next_.begin(); it != next_.end();) {
+    if (it->second.blocks.empty()) it = next_.erase(it);  // nothing to reuse: do not keep its text
+    else ++it;
+  }
+  cache_.replace(std::move(next_), reused_);
+  next_ = {};
+}
+
+}  // namespace conf
