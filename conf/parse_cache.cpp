@@ -1,7 +1,8 @@
 #include "conf/parse_cache.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <functional>
+#include <string_view>
 
 namespace conf {
 
@@ -32,9 +33,9 @@ void ParseCache::replace(Files next, std::size_t reused) {
   stats_ = Stats{};
   stats_.reused = reused;
   stats_.files = files_.size();
-  for (const auto& [path, file] : files_) {
+  for (auto& [path, file] : files_) {
     stats_.cached += file.blocks.size();
-    stats_.text_bytes += file.text->size();
+    file.text = nullptr;  // the parse that read it is over
   }
 }
 
@@ -49,9 +50,9 @@ const ParseCache::Block* CachedBlockReader::cached_block(const std::string& path
 
 ParseCache::File& CachedBlockReader::next_file(const FileText& file) {
   auto& entry = next_[file.path];
-  if (!entry.text) {
-    entry.text = file.text;
-  } else if (entry.text != file.text) {
+  if (entry.text == nullptr) {
+    entry.text = file.text.get();
+  } else if (entry.text != file.text.get()) {
     // The same path read again (included twice): line keys would be ambiguous.
     entry.read_twice = true;
     entry.blocks.clear();
@@ -73,7 +74,8 @@ void CachedBlockReader::settle_candidate(const FileText& file, std::uint32_t lin
   if (!context_free(bytes)) return;
   auto& entry = next_file(file);
   if (entry.read_twice) return;
-  entry.blocks.push_back(ParseCache::Block{c.first_line, line - c.first_line, c.offset, bytes.size(), out_.back()});
+  entry.blocks.push_back(
+      ParseCache::Block{c.first_line, line - c.first_line, bytes.size(), std::hash<std::string_view>{}(bytes), out_.back()});
 }
 
 TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t line, std::size_t offset) {
@@ -81,13 +83,11 @@ TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t 
   if (!tree_.at_top_level()) return {};
   const std::string& text = *file.text;
   if (const ParseCache::Block* block = cached_block(file.path, line)) {
-    const std::string& before = *cache_.files().find(file.path)->second.text;
     if (block->bytes <= text.size() - offset &&
-        std::memcmp(text.data() + offset, before.data() + block->offset, block->bytes) == 0) {
+        std::hash<std::string_view>{}(std::string_view(text).substr(offset, block->bytes)) == block->hash) {
       out_.push_back(block->built);
       auto& entry = next_file(file);
-      if (!entry.read_twice)
-        entry.blocks.push_back(ParseCache::Block{line, block->lines, offset, block->bytes, block->built});
+      if (!entry.read_twice) entry.blocks.push_back(*block);
       tree_.passed_block();
       ++reused_;
       return TakenLines{block->bytes, block->lines};

@@ -1,7 +1,9 @@
 // DOC: Semantic validation — checks that need more than one block. Each finding points at the
 // node that is wrong, with a note at the one it conflicts with ("first defined here").
+#include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <tuple>
 
 #include "conf/parser.hpp"
@@ -86,34 +88,56 @@ void validate_sync_groups(Config& config, Diagnostics& diag) {
   }
 }
 
+/// Whether real_servers[i] repeats an earlier one. Linear for the usual handful per virtual
+/// server (this runs for all 40,000 on every reload, so no set is built for them).
+class RepeatFinder {
+ public:
+  explicit RepeatFinder(const std::vector<RealServer>& rs) : rs_(rs) {}
+  bool repeated(std::size_t i) {
+    if (rs_.size() <= k_linear) {
+      return std::any_of(rs_.begin(), rs_.begin() + static_cast<std::ptrdiff_t>(i),
+                         [&](const RealServer& r) { return r.address == rs_[i].address && r.port == rs_[i].port; });
+    }
+    return !seen_.emplace(rs_[i].address, rs_[i].port).second;
+  }
+
+ private:
+  static constexpr std::size_t k_linear = 32;
+  const std::vector<RealServer>& rs_;
+  std::set<std::pair<IpAddress, std::uint16_t>> seen_;
+};
+
 void validate_virtual_servers(Config& config, Diagnostics& diag) {
-  std::map<std::string, const VirtualServer*> by_key;
+  std::unordered_map<std::string, const VirtualServer*> by_key;
+  by_key.reserve(config.virtual_servers.size());
   for (const auto& vs_ptr : config.virtual_servers) {
     const VirtualServer& vs = *vs_ptr;
-    const std::string where = "virtual_server " + vs.key();
+    // Built only for a message: most virtual servers have none.
+    const auto where = [&vs] { return "virtual_server " + vs.key(); };
     if (vs.group && !config.find_group(*vs.group))
       diag.error(vs.loc, "virtual_server group '" + *vs.group + "' names no virtual_server_group");
     if (const auto [it, fresh] = by_key.emplace(vs.key(), &vs); !fresh) {
-      diag.error(vs.loc, "duplicate " + where);
-      diag.note(it->second->loc, where + " first defined here");
+      diag.error(vs.loc, "duplicate " + where());
+      diag.note(it->second->loc, where() + " first defined here");
     }
-    std::set<std::pair<IpAddress, std::uint16_t>> seen;
+    RepeatFinder repeats(vs.real_servers);
     std::uint64_t total_weight = 0;
-    for (const auto& rs : vs.real_servers) {
+    for (std::size_t i = 0; i < vs.real_servers.size(); ++i) {
+      const RealServer& rs = vs.real_servers[i];
       if (rs.address.family() != vs.family && rs.method.method != ForwardMethod::tun)
         diag.error(rs.loc, "real_server " + rs.address.to_string() + " is " + family_name(rs.address.family()) + " but " +
-                               where + " is " + family_name(vs.family) + " (only TUN can mix families)");
-      if (!seen.emplace(rs.address, rs.port).second)
-        diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where);
+                               where() + " is " + family_name(vs.family) + " (only TUN can mix families)");
+      if (repeats.repeated(i))
+        diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where());
       total_weight += rs.weight;
     }
     if (vs.sorry_server && vs.sorry_server->address.family() != vs.family &&
         (!vs.sorry_server->method || vs.sorry_server->method->method != ForwardMethod::tun))
       diag.error(vs.sorry_server->loc, "sorry_server " + vs.sorry_server->address.to_string() + " is " +
-                                           family_name(vs.sorry_server->address.family()) + " but " + where + " is " +
+                                           family_name(vs.sorry_server->address.family()) + " but " + where() + " is " +
                                            family_name(vs.family));
     if (!vs.real_servers.empty() && vs.quorum > total_weight)
-      diag.warning(vs.loc, where + ": quorum " + std::to_string(vs.quorum) + " is more than the total weight " +
+      diag.warning(vs.loc, where() + ": quorum " + std::to_string(vs.quorum) + " is more than the total weight " +
                                std::to_string(total_weight) + " of its real servers; it can never be reached");
   }
 }

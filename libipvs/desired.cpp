@@ -208,90 +208,131 @@ Dest dest_from(const conf::RealServer& rs) {
   return d;
 }
 
+namespace {
+
+/// Buffers add_desired reuses from one virtual server to the next (10,000 of them in a round).
+struct Scratch {
+  std::vector<RealServerState> states;
+  DestMap dests;
+};
+
+/// One virtual server's part of the desired table: its services with their dests.
+void add_desired(const conf::VirtualServer& vs, const conf::Config& config, const HealthView& health,
+                 QuorumTracker& quorum, DesiredState& out, Scratch& scratch) {
+  const auto keys = service_keys(vs, config, &out.warnings);
+  if (keys.empty()) return;
+  const std::string id = vs.key();
+
+  // Health of each real server, and keepalived's weigh_live_realservers.
+  auto& states = scratch.states;
+  states.clear();
+  std::int64_t live_weight = 0;
+  const HealthView::RealServers* reported = health.find_virtual_server(id);
+  for (const auto& rs : vs.real_servers) {
+    const RealServerHealth* h = nullptr;
+    if (reported != nullptr) {
+      const auto it = reported->find(DestKey{rs.address, rs.port});
+      if (it != reported->end()) h = &it->second;
+    }
+    RealServerState st{&rs, h != nullptr ? h->up : starts_up(vs, rs), 0};
+    if (st.up) st.weight = (h != nullptr && h->drain) ? 0 : (h != nullptr ? h->dynamic_weight.value_or(rs.weight) : rs.weight);
+    if (st.up) live_weight += st.weight;
+    states.push_back(st);
+  }
+  if (auto event = quorum.evaluate(id, live_weight, vs.quorum, vs.hysteresis)) out.events.push_back(*event);
+  const bool sorry_active = vs.sorry_server.has_value() && !quorum.is_up(id);
+
+  auto& dests = scratch.dests;
+  dests.clear();
+  for (const auto& st : states) {
+    Dest d = dest_from(*st.rs);
+    const bool serving = st.up && !sorry_active;
+    if (serving) {
+      d.weight = st.weight;
+    } else if (st.rs->inhibit_on_failure) {
+      d.weight = 0;  // keepalived turns the delete into an edit to weight 0
+    } else {
+      continue;
+    }
+    dests.insert_or_assign(d.key, d);
+  }
+  if (vs.sorry_server) {
+    if (sorry_active) {
+      const Dest d = sorry_dest(vs, 1);
+      dests.insert_or_assign(d.key, d);
+    } else if (vs.sorry_server_inhibit) {
+      const Dest d = sorry_dest(vs, 0);
+      dests.try_emplace(d.key, d);  // a real server at the same address keeps its own entry
+    }
+  }
+  for (const auto& key : keys) {
+    auto& entry = out.table.put(service_from(vs, key));
+    entry.dests = dests;
+  }
+}
+
+void add_configured(const conf::VirtualServer& vs, const conf::Config& config, Table& table) {
+  for (const auto& key : service_keys(vs, config)) {
+    auto& entry = table.put(service_from(vs, key));
+    for (const auto& rs : vs.real_servers) {
+      const Dest d = dest_from(rs);
+      entry.dests.insert_or_assign(d.key, d);
+    }
+  }
+}
+
+void add_removed(const conf::VirtualServer& vs, const conf::Config& before, const Table& after,
+                 std::vector<DrainKey>& removed) {
+  for (const auto& key : service_keys(vs, before)) {
+    const ServiceEntry* kept = after.find(key);
+    for (const auto& rs : vs.real_servers) {
+      DestKey dest = dest_from(rs).key;
+      if (kept == nullptr || !kept->dests.contains(dest)) removed.push_back(DrainKey{key, std::move(dest)});
+    }
+  }
+}
+
+}  // namespace
+
 DesiredState build_desired(const conf::Config& config, const HealthView& health, QuorumTracker& quorum) {
   DesiredState out;
   quorum.begin_round();
-  std::vector<RealServerState> states;
-  DestMap dests;
-  for (const auto& vs : config.each_virtual_server()) {
-    const auto keys = service_keys(vs, config, &out.warnings);
-    if (keys.empty()) continue;
-    const std::string id = vs.key();
-
-    // Health of each real server, and keepalived's weigh_live_realservers.
-    states.clear();
-    std::int64_t live_weight = 0;
-    const HealthView::RealServers* reported = health.find_virtual_server(id);
-    for (const auto& rs : vs.real_servers) {
-      const RealServerHealth* h = nullptr;
-      if (reported != nullptr) {
-        const auto it = reported->find(DestKey{rs.address, rs.port});
-        if (it != reported->end()) h = &it->second;
-      }
-      RealServerState st{&rs, h != nullptr ? h->up : starts_up(vs, rs), 0};
-      if (st.up) st.weight = (h != nullptr && h->drain) ? 0 : (h != nullptr ? h->dynamic_weight.value_or(rs.weight) : rs.weight);
-      if (st.up) live_weight += st.weight;
-      states.push_back(st);
-    }
-    if (auto event = quorum.evaluate(id, live_weight, vs.quorum, vs.hysteresis)) out.events.push_back(*event);
-    const bool sorry_active = vs.sorry_server.has_value() && !quorum.is_up(id);
-
-    dests.clear();
-    for (const auto& st : states) {
-      Dest d = dest_from(*st.rs);
-      const bool serving = st.up && !sorry_active;
-      if (serving) {
-        d.weight = st.weight;
-      } else if (st.rs->inhibit_on_failure) {
-        d.weight = 0;  // keepalived turns the delete into an edit to weight 0
-      } else {
-        continue;
-      }
-      dests.insert_or_assign(d.key, d);
-    }
-    if (vs.sorry_server) {
-      if (sorry_active) {
-        const Dest d = sorry_dest(vs, 1);
-        dests.insert_or_assign(d.key, d);
-      } else if (vs.sorry_server_inhibit) {
-        const Dest d = sorry_dest(vs, 0);
-        dests.try_emplace(d.key, d);  // a real server at the same address keeps its own entry
-      }
-    }
-    for (const auto& key : keys) {
-      auto& entry = out.table.put(service_from(vs, key));
-      entry.dests = dests;
-    }
-  }
+  Scratch scratch;
+  for (const auto& vs : config.each_virtual_server()) add_desired(vs, config, health, quorum, out, scratch);
   quorum.end_round();
+  return out;
+}
+
+DesiredState build_desired_part(const conf::Config& config, std::span<const conf::VirtualServer* const> part,
+                                const HealthView& health, QuorumTracker& quorum) {
+  DesiredState out;
+  Scratch scratch;
+  for (const auto* vs : part) add_desired(*vs, config, health, quorum, out, scratch);
   return out;
 }
 
 Table configured_table(const conf::Config& config) {
   Table table;
-  for (const auto& vs : config.each_virtual_server()) {
-    for (const auto& key : service_keys(vs, config)) {
-      auto& entry = table.put(service_from(vs, key));
-      for (const auto& rs : vs.real_servers) {
-        const Dest d = dest_from(rs);
-        entry.dests.insert_or_assign(d.key, d);
-      }
-    }
-  }
+  for (const auto& vs : config.each_virtual_server()) add_configured(vs, config, table);
+  return table;
+}
+
+Table configured_part(const conf::Config& config, std::span<const conf::VirtualServer* const> part) {
+  Table table;
+  for (const auto* vs : part) add_configured(*vs, config, table);
   return table;
 }
 
 std::vector<DrainKey> removed_by_reload(const conf::Config& before, const Table& after) {
   std::vector<DrainKey> removed;
-  for (const auto& vs : before.each_virtual_server()) {
-    for (const auto& key : service_keys(vs, before)) {
-      const ServiceEntry* kept = after.find(key);
-      for (const auto& rs : vs.real_servers) {
-        DestKey dest = dest_from(rs).key;
-        if (kept == nullptr || !kept->dests.contains(dest)) removed.push_back(DrainKey{key, std::move(dest)});
-      }
-    }
-  }
+  for (const auto& vs : before.each_virtual_server()) add_removed(vs, before, after, removed);
+  return removed;
+}
+
+std::vector<DrainKey> removed_by_reload(const conf::Config& before, std::span<const conf::VirtualServer* const> part,
+                                        const Table& after) {
+  std::vector<DrainKey> removed;
+  for (const auto* vs : part) add_removed(*vs, before, after, removed);
   return removed;
 }
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -93,6 +94,8 @@ class QuorumTracker {
   /// servers not evaluated since begin_round (they left the config).
   void begin_round() noexcept { ++round_; }
   void end_round();
+  /// Drops one virtual server's state (it left the config; a scoped round has no end_round).
+  void forget(const std::string& virtual_server) { states_.erase(virtual_server); }
 
  private:
   struct State {
@@ -111,14 +114,24 @@ struct DesiredState {
 
 /// Evaluates every virtual server of the config; updates `quorum` and reports its transitions.
 [[nodiscard]] DesiredState build_desired(const conf::Config& config, const HealthView& health, QuorumTracker& quorum);
+/// The same for some of the config's virtual servers only (a reload's changed ones): their
+/// services, and quorum evaluated for them alone (the others' state is kept).
+[[nodiscard]] DesiredState build_desired_part(const conf::Config& config,
+                                              std::span<const conf::VirtualServer* const> part,
+                                              const HealthView& health, QuorumTracker& quorum);
 
 /// Every configured real server as present at its configured weight, without health, quorum or
 /// sorry servers: what the config names. Two of these (before and after a reload) tell the
 /// Drainer which real servers left the config.
 [[nodiscard]] Table configured_table(const conf::Config& config);
+[[nodiscard]] Table configured_part(const conf::Config& config, std::span<const conf::VirtualServer* const> part);
 /// The (service, dest) pairs `before` configures that `after` (configured_table of the new
 /// configuration) lacks: what a reload removes, found without a table for `before`.
 [[nodiscard]] std::vector<DrainKey> removed_by_reload(const conf::Config& before, const Table& after);
+/// The same, looking only at some of `before`'s virtual servers.
+[[nodiscard]] std::vector<DrainKey> removed_by_reload(const conf::Config& before,
+                                                      std::span<const conf::VirtualServer* const> part,
+                                                      const Table& after);
 
 /// The kernel services one virtual server stands for (one, or one per group address / fwmark).
 [[nodiscard]] std::vector<ServiceKey> service_keys(const conf::VirtualServer& vs, const conf::Config& config,

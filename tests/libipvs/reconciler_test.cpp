@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/log.hpp"
+#include "conf/parse_cache.hpp"
 #include "conf/parser.hpp"
+#include "conf/source_provider.hpp"
 #include "libipvs/fake_kernel.hpp"
 #include "libipvs/service/reconciler.hpp"
 
@@ -236,4 +238,38 @@ TEST_CASE("a kernel that cannot be opened fails start with its reason", "[reconc
   CHECK(started.error().message == "IPVS not available in this kernel: no family");
   // A config without virtual servers needs no IPVS at all.
   CHECK(r.start(config_of("global_defs { router_id x }\n"), [](const ipvs::RoundReport&) {}));
+}
+
+TEST_CASE("a reload that edits one virtual server compares and applies only its services", "[reconciler]") {
+  // The daemon's reloads go through the parse cache, so unchanged virtual servers are the same
+  // objects in both configurations (libipvs/reload_scope.hpp).
+  conf::MemoryFileSystem fs;
+  conf::ParseCache cache;
+  const auto parse = [&](int weight) {
+    std::string text;
+    for (int i = 1; i <= 50; ++i)
+      text += "virtual_server 10.0.1." + std::to_string(i) + " 80 {\n lvs_sched rr\n real_server 10.0.0.2 80 {\n  weight " +
+              std::to_string(i == 50 ? weight : 1) + "\n }\n}\n";
+    fs.add("/k.conf", text);
+    conf::ParseOptions options{"h"};
+    options.cache = &cache;
+    return std::make_shared<const conf::Config>(conf::parse_file("/k.conf", fs, options).config);
+  };
+  Fixture f;
+  REQUIRE(f.reconciler.start(parse(1), [&](const ipvs::RoundReport& r) { f.reports.push_back(r); }));
+  REQUIRE(f.programmed("10.0.1.50", 1));
+  REQUIRE(f.run_until([&] { return f.reconciler.stats().operations == 100; }));
+
+  const auto next = parse(7);
+  CHECK(f.reconciler.plan_reload(*next) == std::vector<std::string>{"~ dest 10.0.0.2:80 in TCP 10.0.1.50:80 weight 1 -> 7"});
+  const auto before = f.reports.size();
+  f.reconciler.reload(next);
+  REQUIRE(f.run_until([&] { return f.reports.size() > before; }));
+  const auto& round = f.reports.at(before);
+  CHECK_FALSE(round.full);
+  CHECK(round.applied_total == 1);
+  const auto t = f.table();
+  CHECK(t.find_dest(ipvs::ServiceKey(ipvs::Protocol::tcp, *vigil::IpAddress::parse("10.0.1.50"), 80),
+                    ipvs::DestKey{*vigil::IpAddress::parse("10.0.0.2"), 80})->weight == 7);
+  CHECK(t.services.size() == 50);
 }
