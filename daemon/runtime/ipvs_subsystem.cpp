@@ -4,6 +4,7 @@
 
 #include "libhealth/core/from_conf.hpp"
 #include "libipvs/desired.hpp"
+#include "libipvs/reload_scope.hpp"
 
 namespace vigild {
 
@@ -59,8 +60,21 @@ std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) co
 }
 
 vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
+  // Only the virtual servers that changed are re-indexed (10,000 keys are not rebuilt for one edit).
+  const auto scope = config_ ? ipvs::reload_scope(*config_, *next) : std::nullopt;
   config_ = next;
-  index_config();
+  if (scope) {
+    for (const auto* vs : scope->removed) {
+      vs_index_.erase(vs->key());
+      real_servers_ -= vs->real_servers.size();
+    }
+    for (const auto* vs : scope->added) {
+      vs_index_[vs->key()] = vs;
+      real_servers_ += vs->real_servers.size();
+    }
+  } else {
+    index_config();
+  }
   if (checker_) {
     const auto defs = health::from_conf(*config_);
     for (const auto& w : defs.warnings) log_.warning(w);
