@@ -1,5 +1,6 @@
 #include "libipvs/reload_scope.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 
@@ -7,15 +8,24 @@ namespace ipvs {
 
 std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::Config& after) {
   if (!before.virtual_server_groups.empty() || !after.virtual_server_groups.empty()) return std::nullopt;
-  std::unordered_set<const conf::VirtualServer*> old;
+  // A sorted array, not a hash set: one allocation instead of one per virtual server, which
+  // counts at 10,000 under TCG. `kept` marks the objects `after` still has.
+  std::vector<const conf::VirtualServer*> old;
   old.reserve(before.virtual_servers.size());
-  for (const auto& vs : before.virtual_servers) old.insert(vs.get());
+  for (const auto& vs : before.virtual_servers) old.push_back(vs.get());
+  std::sort(old.begin(), old.end());
+  std::vector<bool> kept(old.size(), false);
   ReloadScope scope;
-  for (const auto& vs : after.virtual_servers)
-    if (old.erase(vs.get()) == 0) scope.added.push_back(vs.get());
-  // what is left of `before` is gone; in file order, so that plans read in a stable order
-  for (const auto& vs : before.virtual_servers)
-    if (old.contains(vs.get())) scope.removed.push_back(vs.get());
+  for (const auto& vs : after.virtual_servers) {
+    const auto it = std::lower_bound(old.begin(), old.end(), vs.get());
+    if (it != old.end() && *it == vs.get()) kept[static_cast<std::size_t>(it - old.begin())] = true;
+    else scope.added.push_back(vs.get());
+  }
+  // what `after` does not have is gone; in file order, so that plans read in a stable order
+  for (const auto& vs : before.virtual_servers) {
+    const auto it = std::lower_bound(old.begin(), old.end(), vs.get());
+    if (!kept[static_cast<std::size_t>(it - old.begin())]) scope.removed.push_back(vs.get());
+  }
   return scope;
 }
 
