@@ -12,7 +12,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <variant>
 #include <vector>
@@ -404,6 +403,31 @@ struct VirtualServer {
 /// building a copy, so the two configurations hold one VirtualServer between them.
 using VirtualServerPtr = std::shared_ptr<const VirtualServer>;
 
+/// Range-for over shared virtual servers as references. (std::views::transform would do, but
+/// clang 14, which builds the fuzz targets, cannot compile libstdc++ 12's <ranges>.)
+class VirtualServerRefs {
+ public:
+  class iterator {
+   public:
+    explicit iterator(std::vector<VirtualServerPtr>::const_iterator it) : it_(it) {}
+    const VirtualServer& operator*() const { return **it_; }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    std::vector<VirtualServerPtr>::const_iterator it_;
+  };
+  explicit VirtualServerRefs(const std::vector<VirtualServerPtr>& all) : all_(all) {}
+  [[nodiscard]] iterator begin() const { return iterator{all_.begin()}; }
+  [[nodiscard]] iterator end() const { return iterator{all_.end()}; }
+
+ private:
+  const std::vector<VirtualServerPtr>& all_;
+};
+
 struct SslContext {
   std::optional<std::string> password, ca, certificate, key;
   SourceLoc loc;
@@ -425,9 +449,7 @@ struct Config {
   [[nodiscard]] const VrrpScript* find_script(std::string_view name) const;
   [[nodiscard]] const VirtualServerGroup* find_group(std::string_view name) const;
   /// The virtual servers as references, for range-for.
-  [[nodiscard]] auto each_virtual_server() const {
-    return virtual_servers | std::views::transform([](const VirtualServerPtr& vs) -> const VirtualServer& { return *vs; });
-  }
+  [[nodiscard]] VirtualServerRefs each_virtual_server() const { return VirtualServerRefs{virtual_servers}; }
 };
 
 [[nodiscard]] std::string_view to_string(Protocol p) noexcept;

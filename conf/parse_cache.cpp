@@ -35,29 +35,41 @@ void ParseCache::replace(Files next, std::size_t reused) {
   stats_.files = files_.size();
   for (auto& [path, file] : files_) {
     stats_.cached += file.blocks.size();
-    file.text = nullptr;  // the parse that read it is over
+    file.text.reset();  // the parse that read it is over
   }
 }
 
-const ParseCache::Block* CachedBlockReader::cached_block(const std::string& path, std::uint32_t line) const {
-  const auto file = cache_.files().find(path);
-  if (file == cache_.files().end()) return nullptr;
-  const auto& blocks = file->second.blocks;
-  const auto it = std::lower_bound(blocks.begin(), blocks.end(), line,
-                                   [](const ParseCache::Block& b, std::uint32_t l) { return b.first_line < l; });
-  return it != blocks.end() && it->first_line == line ? &*it : nullptr;
-}
-
-ParseCache::File& CachedBlockReader::next_file(const FileText& file) {
-  auto& entry = next_[file.path];
-  if (entry.text == nullptr) {
-    entry.text = file.text.get();
-  } else if (entry.text != file.text.get()) {
+void CachedBlockReader::enter(const FileText& file, std::uint32_t line) {
+  if (current_.text == file.text.get()) return;
+  current_.text = file.text.get();
+  const auto before = cache_.files().find(file.path);
+  current_.before = before == cache_.files().end() ? nullptr : &before->second;
+  current_.cursor = 0;
+  if (current_.before != nullptr) {
+    const auto& blocks = current_.before->blocks;
+    current_.cursor = static_cast<std::size_t>(
+        std::lower_bound(blocks.begin(), blocks.end(), line,
+                         [](const ParseCache::Block& b, std::uint32_t l) { return b.first_line < l; }) -
+        blocks.begin());
+  }
+  auto& next = next_[file.path];
+  if (!next.text) {
+    next.text = file.text;
+  } else if (next.text != file.text) {
     // The same path read again (included twice): line keys would be ambiguous.
-    entry.read_twice = true;
-    entry.blocks.clear();
+    next.read_twice = true;
+    next.blocks.clear();
   }
-  return entry;
+  current_.next = &next;
+}
+
+const ParseCache::Block* CachedBlockReader::cached_block(std::uint32_t line) {
+  if (current_.before == nullptr) return nullptr;
+  // Lines only grow within a file, so a cursor replaces a search per block.
+  const auto& blocks = current_.before->blocks;
+  while (current_.cursor < blocks.size() && blocks[current_.cursor].first_line < line) ++current_.cursor;
+  return current_.cursor < blocks.size() && blocks[current_.cursor].first_line == line ? &blocks[current_.cursor]
+                                                                                       : nullptr;
 }
 
 void CachedBlockReader::settle_candidate(const FileText& file, std::uint32_t line, std::size_t offset) {
@@ -72,7 +84,8 @@ void CachedBlockReader::settle_candidate(const FileText& file, std::uint32_t lin
     return;
   const std::string_view bytes = std::string_view(*file.text).substr(c.offset, offset - c.offset);
   if (!context_free(bytes)) return;
-  auto& entry = next_file(file);
+  enter(file, line);
+  auto& entry = *current_.next;
   if (entry.read_twice) return;
   entry.blocks.push_back(
       ParseCache::Block{c.first_line, line - c.first_line, bytes.size(), std::hash<std::string_view>{}(bytes), out_.back()});
@@ -81,13 +94,13 @@ void CachedBlockReader::settle_candidate(const FileText& file, std::uint32_t lin
 TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t line, std::size_t offset) {
   settle_candidate(file, line, offset);
   if (!tree_.at_top_level()) return {};
+  enter(file, line);
   const std::string& text = *file.text;
-  if (const ParseCache::Block* block = cached_block(file.path, line)) {
+  if (const ParseCache::Block* block = cached_block(line)) {
     if (block->bytes <= text.size() - offset &&
         std::hash<std::string_view>{}(std::string_view(text).substr(offset, block->bytes)) == block->hash) {
       out_.push_back(block->built);
-      auto& entry = next_file(file);
-      if (!entry.read_twice) entry.blocks.push_back(*block);
+      if (!current_.next->read_twice) current_.next->blocks.push_back(*block);
       tree_.passed_block();
       ++reused_;
       return TakenLines{block->bytes, block->lines};

@@ -64,9 +64,11 @@ class ParseCache {
     VirtualServerPtr built;
   };
   struct File {
-    const std::string* text = nullptr;  // while a parse runs: the text these blocks are in
-    std::vector<Block> blocks;          // by first_line
-    bool read_twice = false;            // included more than once: its blocks are not cached
+    // While a parse runs: the text these blocks are in, held so that its address cannot be
+    // reused by another read of the same path (which would then pass for this one).
+    std::shared_ptr<const std::string> text;
+    std::vector<Block> blocks;  // by first_line
+    bool read_twice = false;    // included more than once: its blocks are not cached
   };
   using Files = std::map<std::string, File, std::less<>>;
 
@@ -100,9 +102,16 @@ class CachedBlockReader {
     std::size_t built = 0;      // out_.size() when it started
     std::size_t top_level = 0;  // the tree's top-level statements when it started
   };
+  /// The file being read, looked up once per file switch rather than per block.
+  struct Current {
+    const std::string* text = nullptr;
+    const ParseCache::File* before = nullptr;  // in the cache, or none
+    std::size_t cursor = 0;                    // first block of `before` not behind the reader
+    ParseCache::File* next = nullptr;          // in next_
+  };
   void settle_candidate(const FileText& file, std::uint32_t line, std::size_t offset);
-  [[nodiscard]] const ParseCache::Block* cached_block(const std::string& path, std::uint32_t line) const;
-  ParseCache::File& next_file(const FileText& file);
+  void enter(const FileText& file, std::uint32_t line);
+  [[nodiscard]] const ParseCache::Block* cached_block(std::uint32_t line);
 
   ParseCache& cache_;
   TreeBuilder& tree_;
@@ -110,6 +119,7 @@ class CachedBlockReader {
   std::vector<VirtualServerPtr>& out_;
   ParseCache::Files next_;
   std::optional<Candidate> candidate_;
+  Current current_;
   std::size_t reused_ = 0;
 };
 
