@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include "common/json_text.hpp"
 
 namespace vigild {
 
@@ -24,7 +25,7 @@ vigil::Result<nlohmann::json> control_request(const std::string& socket_path, co
   };
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)  // NOLINT: sockaddr API
     return fail("cannot connect to " + socket_path + " (is vigild running? are you root?)");
-  const std::string line = request.dump() + "\n";
+  const std::string line = vigil::json_text(request) + "\n";
   int send_error = 0;
   for (std::size_t sent = 0; sent < line.size();) {
     const auto n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);

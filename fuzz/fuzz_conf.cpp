@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_text.hpp"
 #include "conf/json_dump.hpp"
 #include "conf/parse_cache.hpp"
 #include "conf/parser.hpp"
@@ -38,7 +39,7 @@ void add_files(conf::MemoryFileSystem& fs, std::string_view input, bool edited) 
 }
 
 std::string said(const conf::ParseResult& result) {
-  std::string out = conf::to_json(result.config).dump();
+  std::string out = vigil::json_text(conf::to_json(result.config));
   for (const auto& d : result.sorted_diagnostics()) out += "\n" + d.to_string();
   return out;
 }

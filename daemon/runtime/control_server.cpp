@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <istream>
+#include "common/json_text.hpp"
 
 namespace vigild {
 
@@ -70,7 +71,7 @@ void ControlServer::serve(std::shared_ptr<local::socket> socket) {
   auto buffer = std::make_shared<asio::streambuf>(64 * 1024);  // bounded: a request is a short line
   asio::async_read_until(*socket, *buffer, '\n', [this, socket, buffer, refused](const boost::system::error_code& ec, std::size_t) {
     auto send = [socket](const nlohmann::json& reply) {
-      auto out = std::make_shared<std::string>(reply.dump() + "\n");
+      auto out = std::make_shared<std::string>(vigil::json_text(reply) + "\n");
       asio::async_write(*socket, asio::buffer(*out), [socket, out](const boost::system::error_code&, std::size_t) {});
     };
     // A refused client gets a reply that says why (after its request, so that its send does not

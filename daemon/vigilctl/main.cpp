@@ -13,6 +13,7 @@
 #include "daemon/control_client.hpp"
 #include "daemon/runtime/control_server.hpp"
 #include "daemon/vigilctl/render.hpp"
+#include "common/json_text.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"vigilctl — control a running vigild"};
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   }
   const auto& r = *reply;
   if (json) {
-    std::cout << r.dump(2) << '\n';
+    std::cout << vigil::json_text(r, 2) << '\n';
     return r.value("ok", false) ? 0 : 1;
   }
   if (!r.value("ok", false)) {

@@ -4,6 +4,7 @@
 
 #include "conf/json_dump.hpp"
 #include "conf/parser.hpp"
+#include "common/json_text.hpp"
 
 namespace vigild {
 
@@ -26,11 +27,11 @@ int run_config_test(const Options& options) {
   if (options.json) {
     nlohmann::ordered_json diags = nlohmann::ordered_json::array();
     for (const auto& d : result.sorted_diagnostics()) diags.push_back(conf::to_json(d));
-    std::cout << nlohmann::ordered_json{{"files", result.files},
-                                        {"errors", result.diagnostics.error_count()},
-                                        {"warnings", result.diagnostics.warning_count()},
-                                        {"diagnostics", diags}}
-                     .dump(2)
+    std::cout << vigil::json_text(nlohmann::ordered_json{{"files", result.files},
+                                                         {"errors", result.diagnostics.error_count()},
+                                                         {"warnings", result.diagnostics.warning_count()},
+                                                         {"diagnostics", diags}},
+                                  2)
               << '\n';
     return exit_code(result);
   }
@@ -46,7 +47,7 @@ int run_dump_config(const Options& options) {
   const auto result = conf::parse_file(options.config_file, conf::ParseOptions{options.config_id});
   print_diagnostics(result, std::cerr);
   if (result.diagnostics.has_errors()) return 2;
-  std::cout << conf::to_json(result.config).dump(2) << '\n';
+  std::cout << vigil::json_text(conf::to_json(result.config), 2) << '\n';
   return 0;
 }
 

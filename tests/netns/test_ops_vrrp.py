@@ -303,6 +303,16 @@ def ops_reload(vigild):
         print(f"broken file (vigilctl reload): exit {rc}: {err.strip().splitlines()[0]}")
         rc, out, err = ctl(lab, d1, "reload", "--dry-run")
         check(rc == 1 and re.search(loc, err), f"vigilctl reload --dry-run of a broken file: exit {rc}")
+        # a byte that is not UTF-8 (Latin-1 'é' in a misspelt keyword): the JSON reply carries it
+        # as U+FFFD; it once made the reply throw out of the loop
+        with open(conf_path, "wb") as f:
+            f.write(good.replace("priority 150", "priority 200\n  advert_int\u00e9 1").encode("latin-1"))
+        rc, out, err = ctl(lab, d1, "reload")
+        check(rc == 1 and "advert_int\ufffd" in err, f"vigilctl reload of a Latin-1 file: exit {rc}, {err.strip()!r}")
+        check(d1.instance("VI_1")["priority"] == 150, "vigild did not answer after the Latin-1 reload")
+        print(f"Latin-1 byte (vigilctl reload): exit {rc}: {err.strip().splitlines()[0][-60:]}")
+        with open(conf_path, "w") as f:
+            f.write(broken)
         st = d1.instance("VI_1")
         check(st["priority"] == 150 and st["base_priority"] == 150, f"a refused reload changed the priority: {st}")
         check(trans() == before and st["state"] == "MASTER", "a refused reload changed the state")

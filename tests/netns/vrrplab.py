@@ -98,8 +98,9 @@ class LineCollector:
     def __init__(self, args, log_path=None):
         self.lines = []
         self.lock = threading.Lock()
+        # errors="replace": a log line may quote a configuration's bytes, which need not be UTF-8
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     bufsize=1, start_new_session=True)
+                                     errors="replace", bufsize=1, start_new_session=True)
         self.log = open(log_path, "a") if log_path else None
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
