@@ -117,21 +117,44 @@ Identity identity(const VirtualServer& vs) {
   return {2, vs.address.value_or(IpAddress{}), vs.port, 0, vs.address ? Family::v4 : vs.family, vs.protocol, {}};
 }
 
-/// Every virtual server that repeats an earlier one's key, with the first. Sorted identities,
-/// not a map of key strings: this runs over all 10,000 on every reload.
+/// A hash of the identity, so that the sort below compares integers, not tuples.
+std::size_t identity_hash(const Identity& id) {
+  const auto& [kind, address, port, fwmark, family, protocol, group] = id;
+  const auto& raw = address.raw16();
+  std::size_t h = std::hash<std::string_view>{}(
+      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));  // NOLINT: bytes as chars
+  for (const std::size_t part : {static_cast<std::size_t>(kind), static_cast<std::size_t>(address.family()),
+                                 static_cast<std::size_t>(port), static_cast<std::size_t>(fwmark),
+                                 static_cast<std::size_t>(family), static_cast<std::size_t>(protocol),
+                                 std::hash<std::string_view>{}(group)})
+    h = h * 1000003U ^ part;
+  return h;
+}
+
+/// Every virtual server that repeats an earlier one's key, with the first. Sorted hashes of
+/// identities, not a map of key strings: this runs over all 10,000 on every reload.
 void report_duplicate_virtual_servers(const Config& config, Diagnostics& diag) {
-  std::vector<std::pair<Identity, std::size_t>> ids;
-  ids.reserve(config.virtual_servers.size());
-  for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) ids.emplace_back(identity(*config.virtual_servers[i]), i);
-  std::sort(ids.begin(), ids.end());
-  for (std::size_t i = 1; i < ids.size(); ++i) {
-    if (ids[i].first != ids[i - 1].first) continue;
-    std::size_t first = i - 1;
-    while (first > 0 && ids[first - 1].first == ids[i].first) --first;
-    const VirtualServer& vs = *config.virtual_servers[ids[i].second];
-    const std::string where = "virtual_server " + vs.key();
-    diag.error(vs.loc, "duplicate " + where);
-    diag.note(config.virtual_servers[ids[first].second]->loc, where + " first defined here");
+  const auto& all = config.virtual_servers;
+  std::vector<std::pair<std::size_t, std::size_t>> hashes;  // (hash, index)
+  hashes.reserve(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) hashes.emplace_back(identity_hash(identity(*all[i])), i);
+  std::sort(hashes.begin(), hashes.end());
+  for (std::size_t run = 0; run < hashes.size();) {
+    std::size_t end = run + 1;
+    while (end < hashes.size() && hashes[end].first == hashes[run].first) ++end;
+    // within a run of equal hashes (in file order), each one that equals an earlier one
+    for (std::size_t i = run + 1; i < end; ++i) {
+      const VirtualServer& vs = *all[hashes[i].second];
+      for (std::size_t j = run; j < i; ++j) {
+        const VirtualServer& earlier = *all[hashes[j].second];
+        if (identity(earlier) != identity(vs)) continue;
+        const std::string where = "virtual_server " + vs.key();
+        diag.error(vs.loc, "duplicate " + where);
+        diag.note(earlier.loc, where + " first defined here");
+        break;
+      }
+    }
+    run = end;
   }
 }
 
