@@ -6,6 +6,10 @@
 
 namespace ipvs {
 
+namespace {
+constexpr std::size_t k_small_reload = 16;  // changed objects always planned by scope
+}  // namespace
+
 std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::Config& after) {
   if (!before.virtual_server_groups.empty() || !after.virtual_server_groups.empty()) return std::nullopt;
   // A sorted array, not a hash set: one allocation instead of one per virtual server, which
@@ -26,6 +30,12 @@ std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::
     const auto it = std::lower_bound(old.begin(), old.end(), vs.get());
     if (!kept[static_cast<std::size_t>(it - old.begin())]) scope.removed.push_back(vs.get());
   }
+  // A scoped plan copies the kernel's entries of what it covers; past a quarter of the table
+  // (a file read without the cache, an edit that shifted every line below it) the whole plan,
+  // which reads the table in place, costs less.
+  const std::size_t changed = scope.added.size() + scope.removed.size();
+  if (changed > std::max<std::size_t>(k_small_reload, (before.virtual_servers.size() + after.virtual_servers.size()) / 4))
+    return std::nullopt;
   return scope;
 }
 

