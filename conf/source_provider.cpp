@@ -1,15 +1,15 @@
 #include "conf/source_provider.hpp"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 namespace conf {
 
@@ -29,28 +29,37 @@ std::optional<std::string> RealFileSystem::read(const std::string& path, std::st
     error = "file is larger than " + std::to_string(max_file_size_ >> 20) + " MiB";
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     error = std::strerror(errno);
     return std::nullopt;
   }
-  // Reserved at the size stat() gave, so a 2.7 MB file does not pass through a growing
-  // buffer's doublings; the size limit also holds for what is not a regular file (a FIFO, a
-  // character device), which stat() cannot size.
+  // Read straight into the string (one copy: a reload reads a 3 MB file at 10,000 virtual
+  // servers, and under emulation every copy shows). Grown from the size stat() gave, so a regular
+  // file needs no doublings; the size limit also holds for what is not a regular file (a FIFO,
+  // a character device), which stat() cannot size.
   std::string content;
-  if (S_ISREG(st.st_mode)) content.reserve(static_cast<std::size_t>(st.st_size));
-  std::array<char, 65536> chunk{};
-  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
-    content.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
-    if (content.size() > max_file_size_) {
+  content.resize(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : 65536);
+  std::size_t used = 0;
+  while (true) {
+    if (used == content.size()) content.resize(content.size() * 2);
+    const ssize_t n = ::read(fd, content.data() + used, content.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::string("read error: ") + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+    if (used > max_file_size_) {
+      ::close(fd);
       error = "file is larger than " + std::to_string(max_file_size_ >> 20) + " MiB";
       return std::nullopt;
     }
   }
-  if (in.bad()) {
-    error = "read error";
-    return std::nullopt;
-  }
+  ::close(fd);
+  content.resize(used);
   return content;
 }
 
