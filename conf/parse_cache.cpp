@@ -100,6 +100,7 @@ TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t 
     if (block->bytes <= text.size() - offset &&
         std::hash<std::string_view>{}(std::string_view(text).substr(offset, block->bytes)) == block->hash) {
       out_.push_back(block->built);
+      if (block->checked_clean) known_clean_.push_back(block->built.get());
       if (!current_.next->read_twice) current_.next->blocks.push_back(*block);
       tree_.passed_block();
       ++reused_;
@@ -110,6 +111,17 @@ TakenLines CachedBlockReader::at_line_start(const FileText& file, std::uint32_t 
     candidate_ = Candidate{file.text.get(), line, offset, diag_.all().size(), out_.size(),
                            tree_.top_level_count()};
   return {};
+}
+
+void ParseCache::mark_checked(const std::vector<const VirtualServer*>& reported) {
+  for (auto& [path, file] : files_)
+    for (auto& block : file.blocks)
+      block.checked_clean = !std::binary_search(reported.begin(), reported.end(), block.built.get());
+}
+
+std::vector<const VirtualServer*> CachedBlockReader::known_clean() {
+  std::sort(known_clean_.begin(), known_clean_.end());
+  return std::move(known_clean_);
 }
 
 void CachedBlockReader::finish() {

@@ -62,6 +62,7 @@ class ParseCache {
     std::size_t bytes = 0;
     std::size_t hash = 0;  // of the block's bytes
     VirtualServerPtr built;
+    bool checked_clean = false;  // validate()'s one-object checks passed it without a word
   };
   struct File {
     // While a parse runs: the text these blocks are in, held so that its address cannot be
@@ -75,6 +76,8 @@ class ParseCache {
   /// For the parser: the generation a parse reads from, and its replacement.
   [[nodiscard]] const Files& files() const noexcept { return files_; }
   void replace(Files next, std::size_t reused);
+  /// After validation: every cached object not in `reported` (sorted) passed its one-object checks.
+  void mark_checked(const std::vector<const VirtualServer*>& reported);
 
  private:
   Files files_;
@@ -92,6 +95,8 @@ class CachedBlockReader {
   TakenLines at_line_start(const FileText& file, std::uint32_t line, std::size_t offset);
   /// Hands the new generation to the cache (the previous one, and its texts, are freed).
   void finish();
+  /// The reused objects that passed validate()'s one-object checks before, sorted (LocalChecks).
+  [[nodiscard]] std::vector<const VirtualServer*> known_clean();
 
  private:
   struct Candidate {
@@ -121,6 +126,7 @@ class CachedBlockReader {
   std::optional<Candidate> candidate_;
   Current current_;
   std::size_t reused_ = 0;
+  std::vector<const VirtualServer*> known_clean_;
 };
 
 }  // namespace conf

@@ -44,15 +44,21 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   }
   const bool read = reader.read(path, [&](LexedLine&& line) { tree.add_line(std::move(line)); });
   auto statements = tree.finish();
+  LocalChecks local;
   if (cached) {
     cached->finish();
     result.reused_virtual_servers = options.cache->stats().reused;
+    local.known_clean = cached->known_clean();
   }
   result.files = files.paths();
   if (!read) return result;
   result.config = build_config(ctx, std::move(statements), std::move(virtual_servers));
   result.config.files = result.files;
-  validate(result.config, result.diagnostics);
+  validate(result.config, result.diagnostics, cached ? &local : nullptr);
+  if (cached) {
+    std::sort(local.reported.begin(), local.reported.end());
+    options.cache->mark_checked(local.reported);
+  }
   return result;
 }
 

@@ -41,8 +41,16 @@ ParseResult parse_file(const std::string& path, const ParseOptions& options = {}
 /// For tests: parse text as if it were the file `name`.
 ParseResult parse_text(std::string_view text, const std::string& name = "test.conf", const ParseOptions& options = {});
 
+/// What validate() may skip and tells back about the checks that concern one virtual server
+/// alone (families, repeated real servers, quorum): their outcome is a property of the
+/// immutable object, so the parse cache remembers which objects passed them without a word.
+struct LocalChecks {
+  std::vector<const VirtualServer*> known_clean;  // sorted; their one-object checks are skipped
+  std::vector<const VirtualServer*> reported;     // out: objects whose one-object checks said something
+};
+
 /// Semantic checks across blocks (duplicate VRIDs, families, references). Run by parse_file.
-void validate(Config& config, Diagnostics& diag);
+void validate(Config& config, Diagnostics& diag, LocalChecks* local = nullptr);
 
 [[nodiscard]] std::string default_config_id();
 

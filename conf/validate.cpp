@@ -158,42 +158,50 @@ void report_duplicate_virtual_servers(const Config& config, Diagnostics& diag) {
   }
 }
 
-void validate_virtual_servers(Config& config, Diagnostics& diag) {
+/// The checks that depend on one virtual server alone (so their outcome belongs to the object).
+void check_virtual_server_alone(const VirtualServer& vs, Diagnostics& diag) {
+  // Built only for a message: most virtual servers have none.
+  const auto where = [&vs] { return "virtual_server " + vs.key(); };
+  RepeatFinder repeats(vs.real_servers);
+  std::uint64_t total_weight = 0;
+  for (std::size_t i = 0; i < vs.real_servers.size(); ++i) {
+    const RealServer& rs = vs.real_servers[i];
+    if (rs.address.family() != vs.family && rs.method.method != ForwardMethod::tun)
+      diag.error(rs.loc, "real_server " + rs.address.to_string() + " is " + family_name(rs.address.family()) + " but " +
+                             where() + " is " + family_name(vs.family) + " (only TUN can mix families)");
+    if (repeats.repeated(i))
+      diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where());
+    total_weight += rs.weight;
+  }
+  if (vs.sorry_server && vs.sorry_server->address.family() != vs.family &&
+      (!vs.sorry_server->method || vs.sorry_server->method->method != ForwardMethod::tun))
+    diag.error(vs.sorry_server->loc, "sorry_server " + vs.sorry_server->address.to_string() + " is " +
+                                         family_name(vs.sorry_server->address.family()) + " but " + where() + " is " +
+                                         family_name(vs.family));
+  if (!vs.real_servers.empty() && vs.quorum > total_weight)
+    diag.warning(vs.loc, where() + ": quorum " + std::to_string(vs.quorum) + " is more than the total weight " +
+                             std::to_string(total_weight) + " of its real servers; it can never be reached");
+}
+
+void validate_virtual_servers(Config& config, Diagnostics& diag, LocalChecks* local) {
   report_duplicate_virtual_servers(config, diag);
   for (const auto& vs_ptr : config.virtual_servers) {
     const VirtualServer& vs = *vs_ptr;
-    // Built only for a message: most virtual servers have none.
-    const auto where = [&vs] { return "virtual_server " + vs.key(); };
     if (vs.group && !config.find_group(*vs.group))
       diag.error(vs.loc, "virtual_server group '" + *vs.group + "' names no virtual_server_group");
-    RepeatFinder repeats(vs.real_servers);
-    std::uint64_t total_weight = 0;
-    for (std::size_t i = 0; i < vs.real_servers.size(); ++i) {
-      const RealServer& rs = vs.real_servers[i];
-      if (rs.address.family() != vs.family && rs.method.method != ForwardMethod::tun)
-        diag.error(rs.loc, "real_server " + rs.address.to_string() + " is " + family_name(rs.address.family()) + " but " +
-                               where() + " is " + family_name(vs.family) + " (only TUN can mix families)");
-      if (repeats.repeated(i))
-        diag.error(rs.loc, "duplicate real_server " + rs.address.to_string() + " " + std::to_string(rs.port) + " in " + where());
-      total_weight += rs.weight;
-    }
-    if (vs.sorry_server && vs.sorry_server->address.family() != vs.family &&
-        (!vs.sorry_server->method || vs.sorry_server->method->method != ForwardMethod::tun))
-      diag.error(vs.sorry_server->loc, "sorry_server " + vs.sorry_server->address.to_string() + " is " +
-                                           family_name(vs.sorry_server->address.family()) + " but " + where() + " is " +
-                                           family_name(vs.family));
-    if (!vs.real_servers.empty() && vs.quorum > total_weight)
-      diag.warning(vs.loc, where() + ": quorum " + std::to_string(vs.quorum) + " is more than the total weight " +
-                               std::to_string(total_weight) + " of its real servers; it can never be reached");
+    if (local != nullptr && std::binary_search(local->known_clean.begin(), local->known_clean.end(), &vs)) continue;
+    const auto before = diag.all().size();
+    check_virtual_server_alone(vs, diag);
+    if (local != nullptr && diag.all().size() != before) local->reported.push_back(&vs);
   }
 }
 
 }  // namespace
 
-void validate(Config& config, Diagnostics& diag) {
+void validate(Config& config, Diagnostics& diag, LocalChecks* local) {
   validate_instances(config, diag);
   validate_sync_groups(config, diag);
-  validate_virtual_servers(config, diag);
+  validate_virtual_servers(config, diag, local);
   if (const auto& sd = config.global.lvs_sync_daemon; sd && sd->vrrp_instance && !config.find_instance(*sd->vrrp_instance))
     diag.error(sd->loc, "lvs_sync_daemon names unknown vrrp_instance '" + *sd->vrrp_instance + "'");
 }

@@ -117,6 +117,14 @@ TEST_CASE("blocks whose meaning depends on more than their bytes are read every 
     CHECK(again.result.reused_virtual_servers == 1);
     CHECK(again.diagnostics == first.diagnostics);
   }
+  SECTION("a reused block whose validation warns keeps warning") {
+    fs.add("/etc/k.conf", virtual_server(1, 1, "    quorum 9\n") + virtual_server(2));
+    const auto first = parse_both(fs, cache);
+    REQUIRE(first.diagnostics.size() == 1);  // quorum 9 is more than the total weight 1
+    const auto again = parse_both(fs, cache);
+    CHECK(again.result.reused_virtual_servers == 2);
+    CHECK(again.diagnostics == first.diagnostics);
+  }
   SECTION("a statement after the closing brace on the same line") {
     auto text = virtual_server(1) + virtual_server(2);
     text.replace(text.rfind("}\n"), 2, "} virtual_server_group G { 10.0.0.9 80 }\n");

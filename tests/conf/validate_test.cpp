@@ -77,3 +77,26 @@ TEST_CASE("quorum above the total weight can never be reached", "[validate]") {
                            "test.conf:1:1: warning: virtual_server 10.0.0.1:80/tcp: quorum 5 is more than the total weight 2 "
                            "of its real servers; it can never be reached"});
 }
+
+TEST_CASE("validate skips the one-object checks of objects known clean and reports the others", "[validate]") {
+  auto r = conf::parse_text(
+      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 { weight 1 }\n quorum 5\n}\n"
+      "virtual_server 10.0.0.3 80 {\n real_server 10.0.0.4 80 { weight 1 }\n}\n");
+  REQUIRE(r.diagnostics.warning_count() == 1);  // quorum 5 > total weight 1
+  const conf::VirtualServer* warned = r.config.virtual_servers[0].get();
+  SECTION("nothing known: both checked, the warned one reported") {
+    conf::LocalChecks local;
+    conf::Diagnostics d;
+    conf::validate(r.config, d, &local);
+    CHECK(d.warning_count() == 1);
+    CHECK(local.reported == std::vector<const conf::VirtualServer*>{warned});
+  }
+  SECTION("an object claimed clean is not checked (its warning is not repeated)") {
+    conf::LocalChecks local;
+    local.known_clean = {warned};
+    conf::Diagnostics d;
+    conf::validate(r.config, d, &local);
+    CHECK(d.warning_count() == 0);
+    CHECK(local.reported.empty());
+  }
+}
