@@ -32,7 +32,6 @@ void ParseCache::replace(Files next, std::size_t reused) {
   files_ = std::move(next);
   stats_ = Stats{};
   stats_.reused = reused;
-  stats_.files = files_.size();
   for (auto& [path, file] : files_) {
     stats_.cached += file.blocks.size();
     file.text.reset();  // the parse that read it is over

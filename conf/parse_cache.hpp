@@ -47,14 +47,8 @@ class ParseCache {
   struct Stats {
     std::size_t reused = 0;    // virtual_server blocks taken from the cache
     std::size_t cached = 0;    // blocks the cache holds now
-    std::size_t files = 0;     // files with cached blocks
   };
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
-  /// Forgets everything (the next parse is a full one).
-  void clear() {
-    files_.clear();
-    stats_ = {};
-  }
 
   struct Block {
     std::uint32_t first_line = 0;

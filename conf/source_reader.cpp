@@ -72,7 +72,7 @@ bool SourceReader::read_file(const std::string& path, const SourceLoc& included_
   stack_.push_back({path, canonical});
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
-  const FileText file_text{path, text, file};
+  const FileText file_text{path, text};
   while (pos <= text->size()) {
     if (line_start_hook_ && !in_definition_) {
       const auto taken = line_start_hook_(file_text, line_no + 1, pos);

@@ -30,7 +30,6 @@ struct ReaderOptions {
 struct FileText {
   const std::string& path;
   const std::shared_ptr<const std::string>& text;
-  std::uint32_t index = 0;  // in the file table
 };
 
 /// Lines a LineStartHook read itself, so the reader passes over them.
