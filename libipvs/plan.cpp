@@ -59,6 +59,13 @@ std::string Plan::to_string() const {
   return out;
 }
 
+std::vector<std::string> Plan::lines() const {
+  std::vector<std::string> out;
+  out.reserve(operations.size());
+  for (const auto& op : operations) out.push_back(plan_line(op));
+  return out;
+}
+
 Plan diff(const Table& desired, const Table& actual, const Ownership& ownership) {
   Plan plan;
   auto& ops = plan.operations;

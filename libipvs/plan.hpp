@@ -51,6 +51,8 @@ struct Plan {
   [[nodiscard]] std::size_t size() const noexcept { return operations.size(); }
   /// One line per operation (plan_line), for --reload-plan and dry runs; "" for an empty plan.
   [[nodiscard]] std::string to_string() const;
+  /// The same lines, one string each (reload plans and dry runs).
+  [[nodiscard]] std::vector<std::string> lines() const;
 };
 
 [[nodiscard]] Plan diff(const Table& desired, const Table& actual, const Ownership& ownership);

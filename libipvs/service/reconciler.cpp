@@ -46,13 +46,6 @@ std::optional<ReloadScope> drain_removed(Drainer& drainer, const conf::Config& b
   return scope;
 }
 
-std::vector<std::string> plan_lines(const Plan& plan) {
-  std::vector<std::string> out;
-  out.reserve(plan.size());
-  for (const auto& op : plan.operations) out.push_back(plan_line(op));
-  return out;
-}
-
 Table owned_part(const Table& table, const Ownership& ownership) {
   Table out;
   for (const auto& [key, entry] : table.services)
@@ -485,7 +478,7 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
     Ownership ownership;
     ownership.claim(part.actual);
     ownership.claim(part.desired.table);
-    return plan_lines(diff(part.desired.table, part.actual, ownership));
+    return diff(part.desired.table, part.actual, ownership).lines();
   }
   auto desired = build_desired(next, health_mirror_, quorum);
   if (config_) {
@@ -502,7 +495,7 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
   Ownership ownership;
   ownership.claim(actual);
   ownership.claim(desired.table);
-  return plan_lines(diff(desired.table, actual, ownership));
+  return diff(desired.table, actual, ownership).lines();
 }
 
 }  // namespace ipvs
