@@ -60,7 +60,6 @@ std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) co
 }
 
 vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
-  // Only the virtual servers that changed are re-indexed (10,000 keys are not rebuilt for one edit).
   const auto scope = config_ ? ipvs::reload_scope(*config_, *next) : std::nullopt;
   // Checks are defined by each real server with its virtual server and the global script
   // user: when those are the same objects and values, and no changed one has checkers, the
@@ -75,18 +74,7 @@ vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
                                 config_->global.script_group == next->global.script_group &&
                                 !has_checkers(scope->added) && !has_checkers(scope->removed);
   config_ = next;
-  if (scope) {
-    for (const auto* vs : scope->removed) {
-      vs_index_.erase(vs->key());
-      real_servers_ -= vs->real_servers.size();
-    }
-    for (const auto* vs : scope->added) {
-      vs_index_[vs->key()] = vs;
-      real_servers_ += vs->real_servers.size();
-    }
-  } else {
-    index_config();
-  }
+  index_config(scope ? &*scope : nullptr);
   if (checker_ && !checks_unchanged) {
     const auto defs = health::from_conf(*config_);
     for (const auto& w : defs.warnings) log_.warning(w);
@@ -185,14 +173,23 @@ void IpvsSubsystem::push_health(const health::RealServerId& id, const health::Re
   reconciler_->set_health(key, h);
 }
 
-void IpvsSubsystem::index_config() {
+void IpvsSubsystem::index_config(const ipvs::ReloadScope* changed) {
+  const auto add = [this](const conf::VirtualServer& vs) {
+    vs_index_[vs.key()] = &vs;
+    real_servers_ += vs.real_servers.size();
+  };
+  if (changed != nullptr) {  // only what changed is re-indexed (10,000 keys are not rebuilt for one edit)
+    for (const auto* vs : changed->removed) {
+      vs_index_.erase(vs->key());
+      real_servers_ -= vs->real_servers.size();
+    }
+    for (const auto* vs : changed->added) add(*vs);
+    return;
+  }
   vs_index_.clear();
   vs_index_.reserve(config_->virtual_servers.size());
   real_servers_ = 0;
-  for (const auto& vs : config_->each_virtual_server()) {
-    vs_index_.emplace(vs.key(), &vs);
-    real_servers_ += vs.real_servers.size();
-  }
+  for (const auto& vs : config_->each_virtual_server()) add(vs);
 }
 
 void IpvsSubsystem::on_health_change(const health::RealServerChange& change) {

@@ -17,6 +17,7 @@
 #include "common/script_runner.hpp"
 #include "daemon/runtime/subsystem.hpp"
 #include "libhealth/probes/health_checker.hpp"
+#include "libipvs/reload_scope.hpp"
 #include "libipvs/service/reconciler.hpp"
 
 namespace vigild {
@@ -45,7 +46,8 @@ class IpvsSubsystem final : public Subsystem {
   void push_health(const health::RealServerId& id, const health::RealServerStatus& status);
   void run_script(const conf::Script* script, const std::string& what);
   void tear_down();
-  void index_config();
+  /// vs_index_ and real_servers_ for config_: rebuilt, or patched with what a reload changed.
+  void index_config(const ipvs::ReloadScope* changed = nullptr);
   /// down_ from the checker's snapshot (all tracked real servers and their status).
   void recount_down(const std::vector<std::pair<health::RealServerId, health::RealServerStatus>>& tracked);
   [[nodiscard]] bool vrrp_holds_addresses() const;
