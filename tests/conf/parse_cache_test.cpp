@@ -48,6 +48,20 @@ Parsed parse_both(conf::MemoryFileSystem& fs, conf::ParseCache& cache, const std
   return cached;
 }
 
+/// Parses config(count) through a fresh cache, then the same text after `edit`; returns the
+/// second parse (checked against a parse without the cache, as every parse here).
+template <typename Edit>
+Parsed reload_edited(int count, Edit edit) {
+  conf::MemoryFileSystem fs;
+  conf::ParseCache cache;
+  fs.add("/etc/k.conf", config(count));
+  parse_both(fs, cache);
+  auto text = config(count);
+  edit(text);
+  fs.add("/etc/k.conf", text);
+  return parse_both(fs, cache);
+}
+
 }  // namespace
 
 TEST_CASE("a reload through the cache reads only the virtual_server block that changed", "[parse_cache]") {
@@ -74,14 +88,8 @@ TEST_CASE("a reload through the cache reads only the virtual_server block that c
 }
 
 TEST_CASE("an edit that shifts lines costs the blocks below it a normal read, with right locations", "[parse_cache]") {
-  conf::MemoryFileSystem fs;
-  conf::ParseCache cache;
-  fs.add("/etc/k.conf", config(4));
-  parse_both(fs, cache);
-  auto text = config(4);
-  text.insert(text.find("virtual_server 10.0.0.3"), "# a new comment line\n");
-  fs.add("/etc/k.conf", text);
-  const auto shifted = parse_both(fs, cache);
+  const auto shifted = reload_edited(
+      4, [](std::string& text) { text.insert(text.find("virtual_server 10.0.0.3"), "# a new comment line\n"); });
   CHECK(shifted.result.reused_virtual_servers == 2);
   CHECK(shifted.result.config.virtual_servers[2]->loc.line == 25);
 }
@@ -137,15 +145,8 @@ TEST_CASE("blocks whose meaning depends on more than their bytes are read every 
 }
 
 TEST_CASE("cross-block checks still see every virtual server", "[parse_cache]") {
-  conf::MemoryFileSystem fs;
-  conf::ParseCache cache;
-  fs.add("/etc/k.conf", config(3));
-  parse_both(fs, cache);
   // the third block becomes a duplicate of the first: only it is read, the error names both
-  auto text = config(3);
-  text.replace(text.find("10.0.0.3 80"), 11, "10.0.0.1 80");
-  fs.add("/etc/k.conf", text);
-  const auto p = parse_both(fs, cache);
+  const auto p = reload_edited(3, [](std::string& text) { text.replace(text.find("10.0.0.3 80"), 11, "10.0.0.1 80"); });
   CHECK(p.result.reused_virtual_servers == 2);
   CHECK(p.result.diagnostics.has_errors());
 }
