@@ -60,7 +60,7 @@ Daemon::~Daemon() = default;
 bool Daemon::load_initial_config() {
   conf::ParseOptions parse_options{options_.config_id};
   parse_options.cache = &parse_cache_;
-  auto result = conf::parse_file(options_.config_file, parse_options);
+  auto result = conf::parse_file(options_.config_file, config_files_, parse_options);
   log_diagnostics(log_, result);
   if (result.diagnostics.has_errors()) {
     log_.error("configuration has " + std::to_string(result.diagnostics.error_count()) +
@@ -197,7 +197,9 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
   if (!dry_run) parse_options.cache = &parse_cache_;
   asio::post(parser_, [this, dry_run, file, done = std::move(done), parse_options = std::move(parse_options)]() mutable {
     const auto parse_start = std::chrono::steady_clock::now();
-    auto result = std::make_shared<conf::ParseResult>(conf::parse_file(file, parse_options));
+    auto result = std::make_shared<conf::ParseResult>(
+        parse_options.cache != nullptr ? conf::parse_file(file, config_files_, parse_options)
+                                       : conf::parse_file(file, parse_options));
     const auto parse_time = std::chrono::steady_clock::now() - parse_start;
     asio::post(io_, [this, dry_run, file, done = std::move(done), result = std::move(result), parse_time]() mutable {
       if (!dry_run) reload_running_ = false;

@@ -84,6 +84,7 @@ class Daemon {
   // Unchanged virtual_server blocks of the running file, for the next reload. Touched only by
   // the startup parse and then on parser_; declared first so that it outlives parser_'s thread.
   conf::ParseCache parse_cache_;
+  conf::RealFileSystem config_files_;  // with parse_cache_: reads the running file into its last buffer
   boost::asio::thread_pool parser_{1};  // configuration parsing only: nothing shared with the loop
   std::size_t pending_stops_ = 0;
   int exit_code_ = 0;
