@@ -76,6 +76,30 @@ TEST_CASE("a reload's scope is the virtual servers whose objects changed", "[rel
     CHECK(keys(scope->added) == std::vector<std::string>{"10.0.0.4:80/tcp"});
     CHECK(keys(scope->removed) == std::vector<std::string>{"10.0.0.3:80/tcp"});
   }
+  SECTION("edits at both ends") {
+    const auto b = r.parse(vs(1, 5) + vs(2) + vs(3, 5));
+    const auto scope = ipvs::reload_scope(*a, *b);
+    REQUIRE(scope);
+    CHECK(keys(scope->added) == std::vector<std::string>{"10.0.0.1:80/tcp", "10.0.0.3:80/tcp"});
+    CHECK(keys(scope->removed) == std::vector<std::string>{"10.0.0.1:80/tcp", "10.0.0.3:80/tcp"});
+  }
+  SECTION("the same objects in another order: nothing changed") {
+    conf::Config b;
+    b.virtual_servers = {a->virtual_servers[2], a->virtual_servers[0], a->virtual_servers[1]};
+    const auto scope = ipvs::reload_scope(*a, b);
+    REQUIRE(scope);
+    CHECK(scope->added.empty());
+    CHECK(scope->removed.empty());
+  }
+  SECTION("one object moved in front of an edited one") {
+    const auto edited = r.parse(vs(1) + vs(2, 7) + vs(3));
+    conf::Config b;
+    b.virtual_servers = {a->virtual_servers[0], a->virtual_servers[2], edited->virtual_servers[1]};
+    const auto scope = ipvs::reload_scope(*a, b);
+    REQUIRE(scope);
+    CHECK(keys(scope->added) == std::vector<std::string>{"10.0.0.2:80/tcp"});
+    CHECK(keys(scope->removed) == std::vector<std::string>{"10.0.0.2:80/tcp"});
+  }
   SECTION("groups: planned whole") {
     const auto b = r.parse("virtual_server_group G {\n  10.0.0.9 80\n}\n" + vs(1) + vs(2) + vs(3));
     CHECK_FALSE(ipvs::reload_scope(*a, *b));
