@@ -36,6 +36,7 @@
 
 #include "conf/diagnostics.hpp"
 #include "conf/model.hpp"
+#include "conf/parser.hpp"
 #include "conf/source_reader.hpp"
 #include "conf/tree.hpp"
 
@@ -55,8 +56,8 @@ class ParseCache {
     std::uint32_t lines = 0;
     std::size_t bytes = 0;
     std::size_t hash = 0;  // of the block's bytes
-    VirtualServerPtr built;
-    bool checked_clean = false;  // validate()'s one-object checks passed it without a word
+    VirtualServerPtr built;  // null once a parse has taken it over (it then lives in the next generation)
+    ObjectFacts facts;       // for validate(), which then need not read the object
   };
   struct File {
     // While a parse runs: the text these blocks are in, held so that its address cannot be
@@ -67,8 +68,9 @@ class ParseCache {
   };
   using Files = std::map<std::string, File, std::less<>>;
 
-  /// For the parser: the generation a parse reads from, and its replacement.
-  [[nodiscard]] const Files& files() const noexcept { return files_; }
+  /// For the parser: the generation a parse reads from (and takes reused blocks out of), and
+  /// its replacement.
+  [[nodiscard]] Files& files() noexcept { return files_; }
   void replace(Files next, std::size_t reused);
   /// After validation: every cached object not in `reported` (sorted) passed its one-object checks.
   void mark_checked(const std::vector<const VirtualServer*>& reported);
@@ -89,8 +91,9 @@ class CachedBlockReader {
   TakenLines at_line_start(const FileText& file, std::uint32_t line, std::size_t offset);
   /// Hands the new generation to the cache (the previous one, and its texts, are freed).
   void finish();
-  /// The reused objects that passed validate()'s one-object checks before, sorted (LocalChecks).
-  [[nodiscard]] std::vector<const VirtualServer*> known_clean();
+  /// What is known of each object in `out` (LocalChecks::facts): reused ones carry the facts
+  /// of their block, objects read this time are unknown.
+  [[nodiscard]] std::vector<std::optional<ObjectFacts>> facts();
 
  private:
   struct Candidate {
@@ -104,13 +107,13 @@ class CachedBlockReader {
   /// The file being read, looked up once per file switch rather than per block.
   struct Current {
     const std::string* text = nullptr;
-    const ParseCache::File* before = nullptr;  // in the cache, or none
+    ParseCache::File* before = nullptr;        // in the cache, or none
     std::size_t cursor = 0;                    // first block of `before` not behind the reader
     ParseCache::File* next = nullptr;          // in next_
   };
   void settle_candidate(const FileText& file, std::uint32_t line, std::size_t offset);
   void enter(const FileText& file, std::uint32_t line);
-  [[nodiscard]] const ParseCache::Block* cached_block(std::uint32_t line);
+  [[nodiscard]] ParseCache::Block* cached_block(std::uint32_t line);
 
   ParseCache& cache_;
   TreeBuilder& tree_;
@@ -120,7 +123,7 @@ class CachedBlockReader {
   std::optional<Candidate> candidate_;
   Current current_;
   std::size_t reused_ = 0;
-  std::vector<const VirtualServer*> known_clean_;
+  std::vector<std::optional<ObjectFacts>> facts_;  // by index in out_, up to the last reused one
 };
 
 }  // namespace conf

@@ -48,7 +48,7 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   if (cached) {
     cached->finish();
     result.reused_virtual_servers = options.cache->stats().reused;
-    local.known_clean = cached->known_clean();
+    local.facts = cached->facts();
   }
   result.files = files.paths();
   if (!read) return result;

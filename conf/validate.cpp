@@ -116,9 +116,10 @@ Identity identity(const VirtualServer& vs) {
   return {2, vs.address.value_or(IpAddress{}), vs.port, 0, vs.address ? Family::v4 : vs.family, vs.protocol, {}};
 }
 
-/// A hash of the identity, so that the sort below compares integers, not tuples.
-std::size_t identity_hash(const Identity& id) {
-  const auto& [kind, address, port, fwmark, family, protocol, group] = id;
+}  // namespace
+
+std::size_t virtual_server_identity(const VirtualServer& vs) {
+  const auto& [kind, address, port, fwmark, family, protocol, group] = identity(vs);
   const auto& raw = address.raw16();
   std::size_t h = std::hash<std::string_view>{}(
       std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));  // NOLINT: bytes as chars
@@ -130,13 +131,25 @@ std::size_t identity_hash(const Identity& id) {
   return h;
 }
 
+namespace {
+
+/// The facts validate() may take instead of reading object `i`, if any.
+const ObjectFacts* known_facts(const LocalChecks* local, std::size_t i) {
+  if (local == nullptr || i >= local->facts.size() || !local->facts[i]) return nullptr;
+  return &*local->facts[i];
+}
+
 /// Every virtual server that repeats an earlier one's key, with the first. Sorted hashes of
-/// identities, not a map of key strings: this runs over all 10,000 on every reload.
-void report_duplicate_virtual_servers(const Config& config, Diagnostics& diag) {
+/// identities, not a map of key strings: this runs over all 10,000 on every reload, and takes
+/// the hashes of unchanged objects from the parse cache.
+void report_duplicate_virtual_servers(const Config& config, Diagnostics& diag, const LocalChecks* local) {
   const auto& all = config.virtual_servers;
   std::vector<std::pair<std::size_t, std::size_t>> hashes;  // (hash, index)
   hashes.reserve(all.size());
-  for (std::size_t i = 0; i < all.size(); ++i) hashes.emplace_back(identity_hash(identity(*all[i])), i);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const ObjectFacts* facts = known_facts(local, i);
+    hashes.emplace_back(facts != nullptr ? facts->identity : virtual_server_identity(*all[i]), i);
+  }
   std::sort(hashes.begin(), hashes.end());
   for (std::size_t run = 0; run < hashes.size();) {
     std::size_t end = run + 1;
@@ -183,15 +196,16 @@ void check_virtual_server_alone(const VirtualServer& vs, Diagnostics& diag) {
 }
 
 void validate_virtual_servers(Config& config, Diagnostics& diag, LocalChecks* local) {
-  report_duplicate_virtual_servers(config, diag);
-  for (const auto& vs_ptr : config.virtual_servers) {
-    const VirtualServer& vs = *vs_ptr;
-    if (vs.group && !config.find_group(*vs.group))
-      diag.error(vs.loc, "virtual_server group '" + *vs.group + "' names no virtual_server_group");
-    if (local != nullptr && std::binary_search(local->known_clean.begin(), local->known_clean.end(), &vs)) continue;
+  report_duplicate_virtual_servers(config, diag, local);
+  for (std::size_t i = 0; i < config.virtual_servers.size(); ++i) {
+    const VirtualServer* vs = config.virtual_servers[i].get();
+    const ObjectFacts* facts = known_facts(local, i);
+    if ((facts != nullptr ? facts->grouped : vs->group.has_value()) && !config.find_group(*vs->group))
+      diag.error(vs->loc, "virtual_server group '" + *vs->group + "' names no virtual_server_group");
+    if (facts != nullptr && facts->clean) continue;
     const auto before = diag.all().size();
-    check_virtual_server_alone(vs, diag);
-    if (local != nullptr && diag.all().size() != before) local->reported.push_back(&vs);
+    check_virtual_server_alone(*vs, diag);
+    if (local != nullptr && diag.all().size() != before) local->reported.push_back(vs);
   }
 }
 

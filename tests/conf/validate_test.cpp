@@ -93,7 +93,7 @@ TEST_CASE("validate skips the one-object checks of objects known clean and repor
   }
   SECTION("an object claimed clean is not checked (its warning is not repeated)") {
     conf::LocalChecks local;
-    local.known_clean = {warned};
+    local.facts = {conf::ObjectFacts{conf::virtual_server_identity(*warned), false, true}};
     conf::Diagnostics d;
     conf::validate(r.config, d, &local);
     CHECK(d.warning_count() == 0);
