@@ -54,6 +54,8 @@ void CachedBlockReader::enter(const FileText& file, std::uint32_t line) {
   auto& next = next_[file.path];
   if (!next.text) {
     next.text = file.text;
+    // about as many blocks as last time: no doubling of a 10,000-block array
+    if (current_.before != nullptr) next.blocks.reserve(current_.before->blocks.size() + 16);
   } else if (next.text != file.text) {
     // The same path read again (included twice): line keys would be ambiguous.
     next.read_twice = true;

@@ -86,7 +86,9 @@ class ParseCache {
 class CachedBlockReader {
  public:
   CachedBlockReader(ParseCache& cache, TreeBuilder& tree, const Diagnostics& diag, std::vector<VirtualServerPtr>& out)
-      : cache_(cache), tree_(tree), diag_(diag), out_(out) {}
+      : cache_(cache), tree_(tree), diag_(diag), out_(out) {
+    facts_.reserve(out.capacity());  // the parser reserves room for the virtual servers it expects
+  }
 
   TakenLines at_line_start(const FileText& file, std::uint32_t line, std::size_t offset);
   /// Hands the new generation to the cache (the previous one, and its texts, are freed).

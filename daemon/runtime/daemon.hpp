@@ -49,7 +49,8 @@ class Daemon {
   /// Frees a replaced configuration (or a rejected parse) on the parser thread, and hands the
   /// freed pages back: at 10,000 virtual servers that takes tens of milliseconds, too long to
   /// spend between two adverts. The last reference is this one unless a subsystem still holds it.
-  void retire(std::shared_ptr<const void> old);
+  /// Frees `old` on the parser thread, then returns free memory to the system if asked.
+  void retire(std::shared_ptr<const void> old, bool release_memory);
   void begin_stop(StopMode mode);
   void finish_stop();
   void arm_watchdog();
