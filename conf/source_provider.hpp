@@ -26,10 +26,10 @@ class SourceProvider {
 /// Files as they are on disk. One instance kept across parses (the daemon's reloads) reads a
 /// large file again into the buffer of the previous read once that parse has let it go: a
 /// reload of a 3 MB file (10,000 virtual servers) then touches no fresh pages for the text. The
-/// daemon returns free memory to the system after each reload, so a new buffer would be
-/// faulted in page by page again, which under emulation (the IPVS test VM) cost ~40 ms of a
-/// one-line reload. The price is the file's size in memory between reloads, which the peak of a
-/// reload includes anyway. Used by one thread at a time.
+/// daemon returns free memory to the system after its first parse and after large reloads, so
+/// a new buffer would be faulted in page by page, which under emulation (the IPVS test VM) cost
+/// ~40 ms of a one-line reload. The price is the file's size in memory between reloads, which
+/// the peak of a reload includes anyway. Used by one thread at a time.
 class RealFileSystem final : public SourceProvider {
  public:
   explicit RealFileSystem(std::size_t max_file_size = std::size_t{64} << 20) : max_file_size_(max_file_size) {}

@@ -51,18 +51,17 @@ bool SourceReader::read_file(const std::string& path, const SourceLoc& included_
     return false;
   }
   std::string error;
-  auto read = provider_.read(path, error);
+  // Shared: a parse cache holds it until the parse ends, so that no later read in the same
+  // parse can reuse its address (which is how the cache tells one read of a file from another).
+  const auto text = provider_.read(path, error);
   const std::uint32_t file = files_.add(path);
-  if (!read) {
+  if (!text) {
     if (included_from.file)
       diag_.error(included_from, "cannot read included file '" + path + "': " + error);
     else
       diag_.error(files_.loc(file, 0, 0), "cannot read configuration file: " + error);
     return false;
   }
-  // Shared: a parse cache holds it until the parse ends, so that no later read in the same
-  // parse can reuse its address (which is how the cache tells one read of a file from another).
-  const auto text = std::move(read);
   if (const auto nul = text->find('\0'); nul != std::string::npos) {
     const auto line = static_cast<std::uint32_t>(std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n') + 1);
     diag_.error(files_.loc(file, line, 1), "file contains a NUL byte: this is not a text configuration file");

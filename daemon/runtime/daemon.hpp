@@ -46,10 +46,10 @@ class Daemon {
   /// Applies `result` on the loop; on success its configuration is swapped with the running one.
   nlohmann::json apply_reload(bool dry_run, const std::string& file, conf::ParseResult& result,
                               std::chrono::steady_clock::duration parse_time);
-  /// Frees a replaced configuration (or a rejected parse) on the parser thread, and hands the
-  /// freed pages back: at 10,000 virtual servers that takes tens of milliseconds, too long to
-  /// spend between two adverts. The last reference is this one unless a subsystem still holds it.
-  /// Frees `old` on the parser thread, then returns free memory to the system if asked.
+  /// Frees a replaced configuration (or a rejected parse) on the parser thread and, with
+  /// `release_memory`, hands the freed pages back: at 10,000 virtual servers that takes tens of
+  /// milliseconds, too long to spend between two adverts. The last reference is this one unless
+  /// a subsystem still holds it.
   void retire(std::shared_ptr<const void> old, bool release_memory);
   void begin_stop(StopMode mode);
   void finish_stop();
