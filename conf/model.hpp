@@ -7,6 +7,7 @@
 // Durations are std::chrono end to end (keepalived's <TIMER> has µs resolution).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -451,6 +452,14 @@ struct Config {
   /// The virtual servers as references, for range-for.
   [[nodiscard]] VirtualServerRefs each_virtual_server() const { return VirtualServerRefs{virtual_servers}; }
 };
+
+/// Whether a reload that replaced `changed` of `total` virtual-server objects is small: at most
+/// 16, or at most a quarter. The IPVS plan of a small reload covers only the changed objects
+/// (ipvs::reload_scope), and after a small reload the daemon keeps the freed memory for the
+/// next one instead of returning it to the system.
+[[nodiscard]] constexpr bool small_reload(std::size_t changed, std::size_t total) noexcept {
+  return changed <= std::max<std::size_t>(16, total / 4);
+}
 
 [[nodiscard]] std::string_view to_string(Protocol p) noexcept;
 [[nodiscard]] std::string_view to_string(ForwardMethod m) noexcept;

@@ -6,10 +6,6 @@
 
 namespace ipvs {
 
-namespace {
-constexpr std::size_t k_small_reload = 16;  // changed objects always planned by scope
-}  // namespace
-
 std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::Config& after) {
   if (!before.virtual_server_groups.empty() || !after.virtual_server_groups.empty()) return std::nullopt;
   // The parse cache keeps the unchanged objects in file order, so an edit leaves the lists
@@ -49,8 +45,7 @@ std::optional<ReloadScope> reload_scope(const conf::Config& before, const conf::
   // (a file read without the cache, an edit that shifted every line below it) the whole plan,
   // which reads the table in place, costs less.
   const std::size_t changed = scope.added.size() + scope.removed.size();
-  if (changed > std::max<std::size_t>(k_small_reload, (before.virtual_servers.size() + after.virtual_servers.size()) / 4))
-    return std::nullopt;
+  if (!conf::small_reload(changed, before.virtual_servers.size() + after.virtual_servers.size())) return std::nullopt;
   return scope;
 }
 

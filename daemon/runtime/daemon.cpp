@@ -23,9 +23,6 @@ namespace {
 /// heap, a few ms at 10,000 virtual servers, so it runs on the parser thread after a reload.
 void release_free_memory() noexcept { (void)::malloc_trim(0); }
 
-/// Virtual servers a reload may build anew and still leave the freed memory to the next one.
-constexpr std::size_t k_small_reload = 16;
-
 /// How long a planned stop may take before vigild exits anyway (handover + IPVS teardown).
 constexpr auto k_stop_deadline = 60s;
 
@@ -220,7 +217,7 @@ void Daemon::reload(bool dry_run, const std::string& file, ControlServer::Reply 
       // 10,000 virtual servers).
       const std::size_t total = result->config.virtual_servers.size();
       const std::size_t rebuilt = total - std::min(total, result->reused_virtual_servers);
-      retire(std::move(result), rebuilt > std::max<std::size_t>(k_small_reload, total / 4));
+      retire(std::move(result), !conf::small_reload(rebuilt, total));
     });
   });
 }
