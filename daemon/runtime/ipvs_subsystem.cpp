@@ -90,7 +90,7 @@ vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
     for (const auto& entry : tracked_before) {
       if (std::binary_search(tracked.begin(), tracked.end(), entry, by_id)) continue;
       if (const conf::RealServer* rs = find_real_server(entry.first))
-        push_health(entry.first, health::RealServerStatus{true, rs->weight, "no checkers"});
+        push_health(entry.first, health::RealServerStatus{true, rs->weight, "no checker"});
     }
   }
   reconciler_->reload(config_);

@@ -38,6 +38,9 @@ class RealServerHealth {
   /// Recomputes from the current checker states; `reason` explains what just happened.
   [[nodiscard]] std::optional<RealServerChange> evaluate(std::span<const Health> checkers, std::string_view reason);
 
+  /// Replaces the explanation of an unchanged verdict (a new real server whose checkers start
+  /// up changes nothing, and "no checker" would then be wrong).
+  void set_reason(std::string reason) { status_.reason = std::move(reason); }
   /// Records a misc_dynamic weight; takes effect at the next evaluate().
   void set_dynamic_weight(std::uint32_t weight) noexcept { dynamic_weight_ = weight; }
   /// A reload may change the configured weight; a dynamic weight, once reported, still wins.

@@ -16,6 +16,13 @@ std::optional<RealServerChange> Registry::evaluate(Server& server, std::string_v
   return server.health.evaluate(states, reason);
 }
 
+std::string Registry::starting_up_reason(const Server& server) const {
+  std::string names;
+  for (const ProbeId probe : server.checks) names += (names.empty() ? "" : ", ") + checks_.at(probe).description;
+  if (names.empty()) return "no checker";
+  return names + ": up since the start (no alpha)";
+}
+
 UpdateSummary Registry::update(const std::vector<RealServerDefinition>& servers, TimePoint now,
                                const std::function<double()>& unit_random) {
   UpdateSummary summary;
@@ -107,6 +114,9 @@ UpdateSummary Registry::update(const std::vector<RealServerDefinition>& servers,
     }
     auto change = evaluate(server, reason);
     if (change && existed) summary.changes.push_back(std::move(*change));
+    // Without alpha every checker starts up, so a new server's verdict is the one its health
+    // object started with and evaluate() kept its "no checker": say which checks it has.
+    if (!existed && !change) server.health.set_reason(starting_up_reason(server));
   }
   summary.servers = servers_.size();
   return summary;

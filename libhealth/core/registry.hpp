@@ -104,6 +104,8 @@ class Registry {
   };
 
   std::optional<RealServerChange> evaluate(Server& server, std::string_view reason);
+  /// "TCP_CHECK 10.0.0.1:80: up since the start (no alpha)"
+  [[nodiscard]] std::string starting_up_reason(const Server& server) const;
 
   Scheduler scheduler_;
   ProbeId next_id_ = 1;  // never reused, so a late result for a removed probe cannot be misrouted

@@ -112,6 +112,29 @@ TEST_CASE("alpha real servers start down and are not reported as changes when ad
   CHECK(status->reason == "initial state: TCP_CHECK 10.0.0.1:80 is down");
 }
 
+TEST_CASE("a new real server whose checkers start up says which checkers it has", "[registry]") {
+  // Not "no checker": nothing changed at the start, but the reason must still name the checks.
+  Registry r;
+  CheckDefinition second = tcp_check(81);
+  (void)r.update({server("vs", {tcp_check(80)}), server("vs2", {tcp_check(80), second})}, t0, zero);
+  const auto one = r.status(RealServerId{"vs", *vigil::IpAddress::parse("10.0.0.1"), 80});
+  REQUIRE(one);
+  CHECK(one->up);
+  CHECK(one->reason == "TCP_CHECK 10.0.0.1:80: up since the start (no alpha)");
+  const auto two = r.status(RealServerId{"vs2", *vigil::IpAddress::parse("10.0.0.1"), 80});
+  REQUIRE(two);
+  CHECK(two->reason == "TCP_CHECK 10.0.0.1:80, TCP_CHECK 10.0.0.1:81: up since the start (no alpha)");
+
+  // A reload that keeps the server keeps its explanation; a failure replaces it.
+  (void)r.update({server("vs", {tcp_check(80)})}, t0, zero);
+  const RealServerId id{"vs", *vigil::IpAddress::parse("10.0.0.1"), 80};
+  CHECK(r.status(id)->reason == "TCP_CHECK 10.0.0.1:80: up since the start (no alpha)");
+  const auto out = r.on_result(start_one(r, t0 + 10s), ProbeResult::failure("connection refused"), t0 + 10s);
+  REQUIRE(out.servers.size() == 1);
+  CHECK_FALSE(r.status(id)->up);
+  CHECK(r.status(id)->reason.find("connection refused") != std::string::npos);
+}
+
 TEST_CASE("misc_dynamic weights pass through to the real server", "[registry]") {
   Registry r;
   (void)r.update({server("vs", {misc_check(true)}, 7)}, t0, zero);
