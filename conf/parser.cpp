@@ -32,7 +32,8 @@ ParseResult parse_file(const std::string& path, SourceProvider& provider, const 
   tree.set_block_sink([&](Statement& block) {
     if (block.keyword.text != "virtual_server") return false;
     if (auto vs = build_virtual_server(ctx, block))
-      virtual_servers.push_back(std::make_shared<const VirtualServer>(std::move(*vs)));
+      virtual_servers.push_back(options.cache != nullptr ? options.cache->pool().make(std::move(*vs))
+                                                         : std::make_shared<const VirtualServer>(std::move(*vs)));
     return true;
   });
   std::optional<CachedBlockReader> cached;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <thread>
 
 #include "conf/json_dump.hpp"
 #include "conf/parse_cache.hpp"
@@ -211,4 +212,42 @@ TEST_CASE("random one-line edits parse the same with and without the cache", "[p
     }
   }
   CHECK(reused > 150);  // the cache was actually used, not bypassed (185 with this seed)
+}
+
+TEST_CASE("objects built through the cache outlive it, and may be released on another thread", "[parse_cache]") {
+  conf::MemoryFileSystem fs;
+  fs.add("/etc/k.conf", config(3));
+  std::shared_ptr<const conf::VirtualServer> kept;
+  {
+    conf::ParseCache cache;
+    auto first = parse(fs, &cache);
+    REQUIRE(first.result.config.virtual_servers.size() == 3);
+    auto second = parse(fs, &cache);
+    CHECK(second.result.reused_virtual_servers == 3);
+    // the same object in both parses: shared, not copied
+    CHECK(second.result.config.virtual_servers[1].get() == first.result.config.virtual_servers[1].get());
+    kept = second.result.config.virtual_servers[1];
+    CHECK(kept.use_count() == 4);  // two parses, the cache, and `kept`
+  }  // the cache and both parses are gone; the pool lives on in the object's control block
+  REQUIRE(kept.use_count() == 1);
+  CHECK(kept->key() == "10.0.0.2:80/tcp");
+  CHECK(kept->real_servers.at(0).weight == 1);
+  std::thread([released = std::move(kept)]() mutable { released.reset(); }).join();
+  CHECK_FALSE(kept);
+}
+
+TEST_CASE("an object pool gives out objects that keep their values and their pool", "[parse_cache]") {
+  std::vector<std::shared_ptr<const std::string>> strings;
+  {
+    const conf::ObjectPool pool;
+    for (int i = 0; i < 1000; ++i) strings.push_back(pool.make(std::string(40, static_cast<char>('a' + i % 26))));
+  }
+  for (int i = 0; i < 1000; ++i) CHECK(*strings[static_cast<std::size_t>(i)] == std::string(40, static_cast<char>('a' + i % 26)));
+  // released from two threads at once: the pool is thread-safe
+  std::vector<std::shared_ptr<const std::string>> other(strings.begin() + 500, strings.end());
+  strings.resize(500);
+  std::thread t([&other] { other.clear(); });
+  strings.clear();
+  t.join();
+  CHECK(other.empty());
 }
