@@ -245,19 +245,29 @@ nlohmann::json Daemon::apply_reload(bool dry_run, const std::string& file, conf:
     return {{"ok", false}, {"error", "configuration has errors; nothing changed"}, {"diagnostics", diagnostics}};
   }
   nlohmann::json plan = nlohmann::json::array();
-  for (const auto& s : subsystems_)
-    for (auto& line : s->plan_reload(result.config)) plan.push_back(std::string(s->name()) + ": " + line);
-  if (dry_run) return {{"ok", true}, {"dry_run", true}, {"plan", plan}, {"diagnostics", diagnostics}};
+  if (dry_run) {
+    for (const auto& s : subsystems_)
+      for (auto& line : s->plan_reload(result.config)) plan.push_back(std::string(s->name()) + ": " + line);
+    return {{"ok", true}, {"dry_run", true}, {"plan", plan}, {"diagnostics", diagnostics}};
+  }
 
   log_diagnostics(log_, result);
-  for (const auto& line : plan) log_.info("reload: " + line.get<std::string>());
   nlohmann::json failures = nlohmann::json::array();
   auto next = std::make_shared<const conf::Config>(std::move(result.config));
-  for (auto& s : subsystems_)
-    if (auto r = s->reload(next); !r) {
-      failures.push_back(std::string(s->name()) + ": " + r.error().message);
-      log_.error("reload: " + std::string(s->name()) + ": " + r.error().message);
+  // Each subsystem starts its work, then says what it changes (IPVS: its worker thread applies
+  // while the loop writes the lines).
+  for (auto& s : subsystems_) {
+    auto changes = s->reload(next);
+    if (!changes) {
+      failures.push_back(std::string(s->name()) + ": " + changes.error().message);
+      log_.error("reload: " + std::string(s->name()) + ": " + changes.error().message);
+      continue;
     }
+    for (const auto& line : *changes) {
+      plan.push_back(std::string(s->name()) + ": " + line);
+      log_.info("reload: " + plan.back().get<std::string>());
+    }
+  }
   const bool metrics_changed = config_->global.metrics_listen != next->global.metrics_listen;
   scripts_->set_policy(script_policy(next->global));
   // Moved, not copied; the configuration it replaces is freed on the parser thread, not the loop.

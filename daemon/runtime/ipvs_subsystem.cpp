@@ -59,7 +59,7 @@ std::vector<std::string> IpvsSubsystem::plan_reload(const conf::Config& next) co
   return reconciler_->plan_reload(next);
 }
 
-vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
+vigil::Result<std::vector<std::string>> IpvsSubsystem::reload(const ConfigPtr& next) {
   const auto scope = config_ ? ipvs::reload_scope(*config_, *next) : std::nullopt;
   // Checks are defined by each real server with its virtual server and the global script
   // user: when those are the same objects and values, and no changed one has checkers, the
@@ -93,8 +93,7 @@ vigil::Result<void> IpvsSubsystem::reload(const ConfigPtr& next) {
         push_health(entry.first, health::RealServerStatus{true, rs->weight, "no checker"});
     }
   }
-  reconciler_->reload(config_);
-  return {};
+  return reconciler_->reload(config_);
 }
 
 void IpvsSubsystem::stop(StopMode mode, std::function<void()> done) {

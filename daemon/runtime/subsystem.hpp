@@ -53,8 +53,10 @@ class Subsystem {
   virtual vigil::Result<void> start(const ConfigPtr& config) = 0;
   /// What reload(next) would change, one line per change ("~ VI_1 priority 100 -> 110"); pure.
   [[nodiscard]] virtual std::vector<std::string> plan_reload(const conf::Config& next) const = 0;
-  /// Applies only the difference; unchanged parts keep their state and timers.
-  virtual vigil::Result<void> reload(const ConfigPtr& next) = 0;
+  /// Applies only the difference; unchanged parts keep their state and timers. Returns what it
+  /// changes, the lines plan_reload(next) would have given, so that a subsystem can start the
+  /// work first and describe it while the work runs.
+  virtual vigil::Result<std::vector<std::string>> reload(const ConfigPtr& next) = 0;
   /// Planned stop; calls done() once finished (after a handover, the table teardown, ...).
   virtual void stop(StopMode mode, std::function<void()> done) = 0;
   [[nodiscard]] virtual nlohmann::json status() const = 0;

@@ -47,9 +47,11 @@ std::vector<std::string> VrrpSubsystem::plan_reload(const conf::Config& next) co
   return service_.plan_reload(next);
 }
 
-vigil::Result<void> VrrpSubsystem::reload(const ConfigPtr& next) {
+vigil::Result<std::vector<std::string>> VrrpSubsystem::reload(const ConfigPtr& next) {
   line_stale_ = true;
-  return service_.reload(*next);
+  auto changes = service_.plan_reload(*next);  // before: it describes the running instances
+  if (auto r = service_.reload(*next); !r) return r.error();
+  return changes;
 }
 
 void VrrpSubsystem::stop(StopMode mode, std::function<void()> done) {

@@ -21,7 +21,7 @@ class VrrpSubsystem final : public Subsystem {
   [[nodiscard]] std::string_view name() const override { return "vrrp"; }
   vigil::Result<void> start(const ConfigPtr& config) override;
   [[nodiscard]] std::vector<std::string> plan_reload(const conf::Config& next) const override;
-  vigil::Result<void> reload(const ConfigPtr& next) override;
+  vigil::Result<std::vector<std::string>> reload(const ConfigPtr& next) override;
   void stop(StopMode mode, std::function<void()> done) override;
   [[nodiscard]] nlohmann::json status() const override;
   std::optional<vigil::Result<nlohmann::json>> command(const Command& command) override;

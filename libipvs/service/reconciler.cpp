@@ -316,10 +316,13 @@ vigil::Result<void> Reconciler::start(std::shared_ptr<const conf::Config> config
   return {};
 }
 
-void Reconciler::reload(std::shared_ptr<const conf::Config> config) {
-  config_ = config;
+std::vector<std::string> Reconciler::reload(std::shared_ptr<const conf::Config> config) {
+  const auto before = std::exchange(config_, config);
   pending_config_ = std::move(config);
   kick();
+  // The worker works on its round meanwhile. The loop's table snapshot is still the one before
+  // the reload: the worker's report reaches the loop only after this returns.
+  return plan_change(before.get(), *config_);
 }
 
 void Reconciler::set_health(const RealServerId& id, const RealServerHealth& health) {
@@ -462,6 +465,10 @@ std::chrono::milliseconds Reconciler::next_full_round() {
 }
 
 std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const {
+  return plan_change(config_.get(), next);
+}
+
+std::vector<std::string> Reconciler::plan_change(const conf::Config* before, const conf::Config& next) const {
   // The daemon runs this on its loop for every reload: no copy of the table it can avoid
   // (10,000 services x 4 are ~6 MB and, under TCG, seconds of copying).
   const Table none;
@@ -471,17 +478,17 @@ std::vector<std::string> Reconciler::plan_reload(const conf::Config& next) const
   Drainer drainer(options_.drain_timeout);
   std::optional<ReloadScope> scope;
   // Before the desired table is built, so that the two are never in memory together.
-  if (config_) scope = drain_removed(drainer, *config_, next, now);
+  if (before != nullptr) scope = drain_removed(drainer, *before, next, now);
   if (scope && drainer.size() == 0) {
     // Only the changed virtual servers' services (what the round of this reload compares).
-    auto part = scoped_tables(*scope, *config_, next, actual, health_mirror_, quorum);
+    auto part = scoped_tables(*scope, *before, next, actual, health_mirror_, quorum);
     Ownership ownership;
     ownership.claim(part.actual);
     ownership.claim(part.desired.table);
     return diff(part.desired.table, part.actual, ownership).lines();
   }
   auto desired = build_desired(next, health_mirror_, quorum);
-  if (config_) {
+  if (before != nullptr) {
     if (drainer.size() > 0) {
       // A removed real server drains first; whether its connections are already gone is only
       // known at the reload's own dump, so the dry run shows every removal as the drain it

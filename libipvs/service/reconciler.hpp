@@ -97,7 +97,9 @@ class Reconciler {
   /// Opens the kernel (when the config has virtual servers) and runs the first full round.
   vigil::Result<void> start(std::shared_ptr<const conf::Config> config, ReportHandler on_report);
   /// A new config: drains what left it, then a full round.
-  void reload(std::shared_ptr<const conf::Config> config);
+  /// Returns what it changes (plan_reload's lines), worked out after the worker has been
+  /// handed the configuration, so that describing the change does not delay it.
+  std::vector<std::string> reload(std::shared_ptr<const conf::Config> config);
   /// Health of one real server (from the checkers, or an operator drain).
   void set_health(const RealServerId& id, const RealServerHealth& health);
   /// The state of the VRRP instance lvs_sync_daemon follows ("MASTER", "BACKUP", ...).
@@ -116,6 +118,7 @@ class Reconciler {
   struct Job;
   struct Worker;
 
+  [[nodiscard]] std::vector<std::string> plan_change(const conf::Config* before, const conf::Config& next) const;
   void kick();
   void on_done(RoundReport report);
   void arm_timer(std::chrono::milliseconds after);
